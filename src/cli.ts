@@ -1,0 +1,38 @@
+// pauta's command line. Each command lives in src/cli/; this file only assembles them.
+import { Command, CommanderError } from 'commander';
+import { EXIT } from './cli/app.ts';
+import { registerCheckCommand } from './cli/check-command.ts';
+import { registerIngestCommands } from './cli/ingest-commands.ts';
+import { registerReportCommand } from './cli/report-command.ts';
+import { registerStatusCommand } from './cli/status-command.ts';
+
+export function buildProgram(): Command {
+  const program = new Command('pauta')
+    .description('Daily ad impressions from Google Ads, DV360 and X Ads into SQLite, and the campaign plan indicators.')
+    .option('--config <file>', 'config file (default: $PAUTA_CONFIG or config/pauta.yaml)')
+    .option('--db <file>', 'SQLite database (default: $PAUTA_DB, the config\'s database, or data/pauta.sqlite)')
+    .option('--log-level <level>', 'trace, debug, info, warn, error (default: $PAUTA_LOG_LEVEL or info)')
+    .showHelpAfterError()
+    .exitOverride();
+  registerIngestCommands(program);
+  registerReportCommand(program);
+  registerStatusCommand(program);
+  registerCheckCommand(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version exit 0; any other commander error is a usage error.
+      process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+      return;
+    }
+    throw error;
+  }
+}
+
+await main(process.argv);

@@ -1,0 +1,60 @@
+// What every command needs: the config, the database, a logger and the connectors. Errors a
+// person can fix (config, arguments) exit 2; a failed source exits 1.
+import type { Command } from 'commander';
+import { UsageError, describeError } from '../core/errors.ts';
+import { createLogger, type Logger } from '../core/log.ts';
+import { redact } from '../core/redact.ts';
+import { defaultRegistry } from '../connectors/index.ts';
+import { DEFAULT_DB_PATH, loadConfig, resolveConfigPath, type ConnectorRegistry, type PautaConfig } from '../config/load.ts';
+import { Store } from '../store/store.ts';
+
+export interface GlobalOptions {
+  config?: string;
+  db?: string;
+  logLevel?: string;
+}
+
+export interface App {
+  config: PautaConfig;
+  store: Store;
+  log: Logger;
+  registry: ConnectorRegistry;
+  dbPath: string;
+}
+
+export function globalOptions(cmd: Command): GlobalOptions {
+  return cmd.optsWithGlobals() as GlobalOptions;
+}
+
+export function resolveDbPath(opts: GlobalOptions, config?: PautaConfig): string {
+  return opts.db ?? process.env.PAUTA_DB ?? config?.database ?? DEFAULT_DB_PATH;
+}
+
+export async function openApp(
+  opts: GlobalOptions,
+  overrides: { registry?: ConnectorRegistry; config?: PautaConfig; dbPath?: string; log?: Logger } = {},
+): Promise<App> {
+  const registry = overrides.registry ?? defaultRegistry();
+  const config = overrides.config ?? loadConfig(resolveConfigPath(opts.config), registry);
+  const log = overrides.log ?? createLogger({ level: opts.logLevel });
+  const dbPath = overrides.dbPath ?? resolveDbPath(opts, config);
+  const store = await Store.open(dbPath);
+  await store.syncTargets(config.targets);
+  return { config, store, log, registry, dbPath };
+}
+
+/** Exit codes (DESIGN.md): 0 ok, 1 some source failed, 2 bad usage or config. */
+export const EXIT = { ok: 0, sourceFailed: 1, usage: 2 } as const;
+
+/** Wraps a command's action: prints errors without stack traces and sets the exit code. */
+export function action<A extends unknown[]>(fn: (...args: A) => Promise<number | void>): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    try {
+      const code = await fn(...args);
+      process.exitCode = code ?? EXIT.ok;
+    } catch (error) {
+      process.stderr.write(`pauta: ${redact(describeError(error))}\n`);
+      process.exitCode = error instanceof UsageError ? EXIT.usage : EXIT.sourceFailed;
+    }
+  };
+}

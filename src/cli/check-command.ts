@@ -1,0 +1,41 @@
+// `pauta check`: the config is valid, then each source's credentials and access.
+import type { Command } from 'commander';
+import { describeError } from '../core/errors.ts';
+import { redact } from '../core/redact.ts';
+import { makeContext } from '../ingest/runner.ts';
+import { EXIT, action, globalOptions, openApp } from './app.ts';
+
+export function registerCheckCommand(program: Command): void {
+  program
+    .command('check')
+    .description('validate the config, then credentials and access for each source')
+    .option('--source <id>', 'only this source')
+    .action(
+      action(async (opts: { source?: string }, cmd: Command) => {
+        const app = await openApp(globalOptions(cmd));
+        let ok = true;
+        try {
+          process.stdout.write(`config ${app.config.file}: ok (${app.config.sources.length} source(s), ${app.config.targets.length} target(s))\n`);
+          for (const cfg of app.config.sources) {
+            if (opts.source !== undefined && cfg.id !== opts.source) continue;
+            const connector = app.registry.get(cfg.platform)!;
+            const ctx = makeContext(cfg, { store: app.store, log: app.log }, app.log.child({ source: cfg.id }));
+            let result;
+            try {
+              result = await connector.check(cfg, ctx);
+            } catch (error) {
+              result = { ok: false, lines: [{ ok: false, subject: cfg.id, detail: describeError(error) }] };
+            }
+            ok &&= result.ok;
+            process.stdout.write(`source ${cfg.id} (${cfg.platform}): ${result.ok ? 'ok' : 'FAILED'}\n`);
+            for (const line of result.lines) {
+              process.stdout.write(`  ${line.ok ? '✓' : '✗'} ${line.subject}: ${redact(line.detail)}\n`);
+            }
+          }
+        } finally {
+          await app.store.close();
+        }
+        return ok ? EXIT.ok : EXIT.sourceFailed;
+      }),
+    );
+}

@@ -1,0 +1,8 @@
+// Every platform pauta can read. A connector is one folder under src/connectors/ plus one line here.
+import type { Connector } from './types.ts';
+
+export const connectors: readonly Connector<any>[] = [];
+
+export function defaultRegistry(): Map<string, Connector<any>> {
+  return new Map(connectors.map((c) => [c.platform, c]));
+}

@@ -1,0 +1,46 @@
+// Secrets never leave memory (DESIGN.md invariant 7). Every secret pauta reads from the
+// environment is registered here, and every string bound for a log line, an error stored in
+// the run log or a report passes through `redact`.
+import { FatalError } from './errors.ts';
+
+const secrets = new Set<string>();
+
+/** Registers a secret value so it is masked wherever pauta writes text. */
+export function registerSecret(value: string | undefined | null): void {
+  if (value && value.length >= 4) secrets.add(value);
+}
+
+const MASK = '[redacted]';
+
+/** Query-string and header names whose values are credentials whatever they hold. */
+const SECRET_PARAMS =
+  /([?&](?:access_token|refresh_token|client_secret|oauth_token|oauth_signature|key|token|sig|signature|X-Goog-Signature)=)[^&\s"']+/gi;
+const AUTH_HEADER = /((?:authorization|developer-token|x-api-key)["']?\s*[:=]\s*["']?)(?:Bearer |OAuth )?[^"'\s,}]+/gi;
+const BEARER = /\b(Bearer|OAuth)\s+[A-Za-z0-9._~+/=-]{8,}[^"'\s,}]*/g;
+
+export function redact(text: string): string {
+  let out = text;
+  for (const s of secrets) out = out.split(s).join(MASK);
+  return out
+    .replace(SECRET_PARAMS, `$1${MASK}`)
+    .replace(AUTH_HEADER, `$1${MASK}`)
+    .replace(BEARER, `$1 ${MASK}`);
+}
+
+/** Reads a secret from the environment by the variable name the config gives, and registers it. */
+export function readSecret(
+  env: NodeJS.ProcessEnv,
+  variable: string,
+  what: string,
+): string {
+  const value = env[variable];
+  if (value === undefined || value === '') {
+    throw new SecretMissingError(`${what}: environment variable ${variable} is not set`);
+  }
+  registerSecret(value);
+  return value;
+}
+
+export class SecretMissingError extends FatalError {
+  override name = 'SecretMissingError';
+}

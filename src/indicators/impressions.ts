@@ -1,0 +1,155 @@
+// The campaign plan's impressions indicator: achieved ÷ projected × 100, per target and
+// combined, as of a date, with breakdowns by geography, month and platform.
+import { sql } from 'kysely';
+import type { TargetConfig } from '../config/schema.ts';
+import { minDate, type IsoDate } from '../core/dates.ts';
+import { REGION_LABELS, UNKNOWN_COUNTRY } from '../core/geo.ts';
+import type { Store } from '../store/store.ts';
+
+export interface Breakdown {
+  key: string;
+  label: string;
+  impressions: number;
+}
+
+export interface TargetIndicator {
+  targetId: string;
+  name: string;
+  projected: number;
+  achieved: number;
+  /** achieved ÷ projected × 100, unrounded. */
+  pct: number;
+  periodStart: IsoDate;
+  periodEnd: IsoDate;
+  /** The last date counted: min(as-of, period end). */
+  asOf: IsoDate;
+  /** Latest date with stored data for this target, up to asOf (null when none). */
+  dataThrough: IsoDate | null;
+  byGeo: Breakdown[];
+  byMonth: Breakdown[];
+  byPlatform: Breakdown[];
+}
+
+export interface ImpressionsIndicator {
+  asOf: IsoDate;
+  targets: TargetIndicator[];
+  total: Omit<TargetIndicator, 'byGeo' | 'byMonth' | 'byPlatform' | 'targetId'> & { targetId: 'total' };
+}
+
+const COUNTRY_LABELS: Record<string, string> = {
+  US: 'United States',
+  CA: 'Canada',
+  ES: 'Spain',
+  MX: 'Mexico',
+  [UNKNOWN_COUNTRY]: 'Unknown',
+};
+
+export function pct(achieved: number, projected: number): number {
+  return projected === 0 ? 0 : (achieved * 100) / projected;
+}
+
+/**
+ * Geography buckets for a target: each focus region on its own, the rest of its country, each
+ * other country of the target, then everything else and the unplaceable remainder.
+ */
+export function geoBucket(country: string, region: string, target: TargetConfig): { key: string; label: string } {
+  if (region !== '' && target.focus_regions.includes(region)) {
+    return { key: region, label: REGION_LABELS[region] ?? region };
+  }
+  if (country === UNKNOWN_COUNTRY) return { key: UNKNOWN_COUNTRY, label: COUNTRY_LABELS[UNKNOWN_COUNTRY]! };
+  const hasFocus = target.focus_regions.some((r) => r.startsWith(`${country}-`));
+  if (target.countries.includes(country) || target.countries.length === 0) {
+    const name = COUNTRY_LABELS[country] ?? country;
+    return hasFocus ? { key: `${country}-rest`, label: `${name}, rest` } : { key: country, label: name };
+  }
+  return { key: 'other', label: 'Other countries' };
+}
+
+export async function impressionsIndicator(
+  store: Store,
+  targets: readonly TargetConfig[],
+  asOf: IsoDate,
+): Promise<ImpressionsIndicator> {
+  const out: TargetIndicator[] = [];
+  for (const t of targets) {
+    const until = minDate(asOf, t.period.end);
+    const rows =
+      until < t.period.start
+        ? []
+        : await sql<{ country: string; region: string; month: string; platform: string; impressions: number; last: string }>`
+            SELECT g.country, g.region, substr(g.date, 1, 7) AS month, c.platform,
+                   SUM(g.impressions) AS impressions, MAX(g.date) AS last
+            FROM geo_days g
+            JOIN campaigns c USING (source_id, account_id, campaign_id)
+            WHERE c.target_id = ${t.id} AND g.date BETWEEN ${t.period.start} AND ${until}
+            GROUP BY g.country, g.region, month, c.platform
+          `
+            .execute(store.db)
+            .then((r) => r.rows);
+    const geo = new Map<string, Breakdown>();
+    const month = new Map<string, Breakdown>();
+    const platform = new Map<string, Breakdown>();
+    let achieved = 0;
+    let dataThrough: string | null = null;
+    for (const r of rows) {
+      achieved += r.impressions;
+      if (dataThrough === null || r.last > dataThrough) dataThrough = r.last;
+      const b = geoBucket(r.country, r.region, t);
+      add(geo, b.key, b.label, r.impressions);
+      add(month, r.month, r.month, r.impressions);
+      add(platform, r.platform, r.platform, r.impressions);
+    }
+    out.push({
+      targetId: t.id,
+      name: t.name,
+      projected: t.projected,
+      achieved,
+      pct: pct(achieved, t.projected),
+      periodStart: t.period.start,
+      periodEnd: t.period.end,
+      asOf: until,
+      dataThrough,
+      byGeo: orderGeo([...geo.values()], t),
+      byMonth: [...month.values()].sort((a, b) => a.key.localeCompare(b.key)),
+      byPlatform: [...platform.values()].sort((a, b) => b.impressions - a.impressions),
+    });
+  }
+  const projected = out.reduce((s, t) => s + t.projected, 0);
+  const achieved = out.reduce((s, t) => s + t.achieved, 0);
+  const through = out.map((t) => t.dataThrough).filter((d): d is string => d !== null).sort();
+  return {
+    asOf,
+    targets: out,
+    total: {
+      targetId: 'total',
+      name: 'Total',
+      projected,
+      achieved,
+      pct: pct(achieved, projected),
+      periodStart: out.map((t) => t.periodStart).sort()[0] ?? asOf,
+      periodEnd: out.map((t) => t.periodEnd).sort().at(-1) ?? asOf,
+      asOf: minDate(asOf, out.map((t) => t.periodEnd).sort().at(-1) ?? asOf),
+      dataThrough: through.at(-1) ?? null,
+    },
+  };
+}
+
+function add(map: Map<string, Breakdown>, key: string, label: string, n: number): void {
+  const b = map.get(key);
+  if (b) b.impressions += n;
+  else map.set(key, { key, label, impressions: n });
+}
+
+/** Focus regions first (in config order), then the target's countries, then the rest. */
+function orderGeo(list: Breakdown[], t: TargetConfig): Breakdown[] {
+  const rank = (k: string): number => {
+    const f = t.focus_regions.indexOf(k);
+    if (f >= 0) return f;
+    const c = t.countries.findIndex((c) => k === c || k === `${c}-rest`);
+    if (c >= 0) return 100 + c * 2 + (k.endsWith('-rest') ? 0 : 1);
+    if (k === 'other') return 900;
+    if (k === UNKNOWN_COUNTRY) return 1000;
+    return 500;
+  };
+  return list.sort((a, b) => rank(a.key) - rank(b.key) || a.key.localeCompare(b.key));
+}

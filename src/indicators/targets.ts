@@ -1,0 +1,28 @@
+// Which target a campaign counts toward is decided by the config's include rules. A campaign
+// counts toward at most one target (the first whose rules match), so the combined total never
+// counts an impression twice.
+import type { IncludeRule, TargetConfig } from '../config/schema.ts';
+
+export interface CampaignIdentity {
+  sourceId: string;
+  platform: string;
+  channel: string;
+  campaignId: string;
+  campaignName: string;
+}
+
+export function ruleMatches(rule: IncludeRule, c: CampaignIdentity): boolean {
+  if (rule.source !== undefined && rule.source !== c.sourceId) return false;
+  if (rule.platform !== undefined && rule.platform !== c.platform) return false;
+  if (rule.channel !== undefined && rule.channel !== c.channel) return false;
+  if (rule.campaign_ids !== undefined && !rule.campaign_ids.includes(c.campaignId)) return false;
+  if (rule.campaign_name !== undefined && !new RegExp(rule.campaign_name, 'i').test(c.campaignName)) return false;
+  return true;
+}
+
+export function targetFor(c: CampaignIdentity, targets: readonly TargetConfig[]): string | null {
+  for (const t of targets) {
+    if (t.include.some((rule) => ruleMatches(rule, c))) return t.id;
+  }
+  return null;
+}

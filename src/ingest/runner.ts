@@ -1,0 +1,313 @@
+// Runs one source over its windows: lease, accounts, plan, fetch, validate, reconcile, commit.
+// Connectors only talk to their platform; everything stateful happens here, once.
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import type { PautaConfig } from '../config/load.ts';
+import type { AccountInfo, CampaignDay, Connector, ConnectorContext, SourceConfigBase } from '../connectors/types.ts';
+import type { DateWindow } from '../core/dates.ts';
+import { QuotaExhaustedError, describeError } from '../core/errors.ts';
+import { GeoOverflowError, reconcileGeo } from '../core/geo.ts';
+import type { Logger } from '../core/log.ts';
+import { redact } from '../core/redact.ts';
+import type { Store, StoredDay } from '../store/store.ts';
+import { lastCompleteDay, nextCursor, planBackfill, planScheduled } from './plan.ts';
+import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from './retry.ts';
+import { validateDay } from './validate.ts';
+
+export type RunMode =
+  | { kind: 'scheduled' }
+  | { kind: 'backfill'; from: string; to: string };
+
+export interface RunnerDeps {
+  store: Store;
+  log: Logger;
+  env?: NodeJS.ProcessEnv;
+  now?: () => Date;
+  sleep?: (ms: number) => Promise<void>;
+  retry?: RetryPolicy;
+  signal?: AbortSignal | undefined;
+  /** Identifies this process in the lease table. */
+  holder?: string;
+  leaseTtlMs?: number;
+  /** How long to wait for another process's lease before giving up (0: don't wait). */
+  leaseWaitMs?: number;
+  /** Called after each window, for progress display. */
+  onWindow?: (event: WindowEvent) => void;
+}
+
+export interface WindowEvent {
+  sourceId: string;
+  window: DateWindow;
+  index: number;
+  total: number;
+  rows: number;
+  status: 'ok' | 'failed';
+}
+
+export type SourceStatus = 'ok' | 'failed' | 'busy' | 'disabled';
+
+export interface SourceRunResult {
+  sourceId: string;
+  status: SourceStatus;
+  windows: DateWindow[];
+  windowsDone: number;
+  rows: number;
+  error?: string | undefined;
+  /** A backfill end moved back to the last complete day. */
+  clampedTo?: string | undefined;
+}
+
+export const defaultSleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(t);
+      resolve();
+    }, { once: true });
+  });
+
+export function defaultHolder(): string {
+  return `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+}
+
+export function newRunId(now: Date = new Date()): string {
+  return `${now.toISOString().replace(/[-:]/g, '').slice(0, 15)}-${randomUUID().slice(0, 8)}`;
+}
+
+/** Lookback and window size: the source's config if given, else the connector's defaults. */
+export function effectiveLimits(connector: Connector<any>, cfg: SourceConfigBase): { lookbackDays: number; maxWindowDays: number } {
+  return {
+    lookbackDays: cfg.lookback_days ?? connector.lookbackDays,
+    maxWindowDays: Math.min(cfg.max_window_days ?? connector.maxWindowDays, connector.maxWindowDays),
+  };
+}
+
+export function makeContext(
+  cfg: SourceConfigBase,
+  deps: RunnerDeps,
+  log: Logger,
+): ConnectorContext {
+  const sleep = deps.sleep ?? ((ms: number) => defaultSleep(ms, deps.signal));
+  const policy = deps.retry ?? DEFAULT_RETRY_POLICY;
+  return {
+    sourceId: cfg.id,
+    log,
+    env: deps.env ?? process.env,
+    call: (label, request) => withRetry(label, request, policy, { sleep, log, signal: deps.signal }),
+    sleep,
+    now: deps.now ?? (() => new Date()),
+    state: deps.store.connectorState(cfg.id),
+    signal: deps.signal,
+  };
+}
+
+export class Runner {
+  constructor(
+    private readonly config: PautaConfig,
+    private readonly connectors: ReadonlyMap<string, Connector<any>>,
+    private readonly deps: RunnerDeps,
+  ) {}
+
+  private now(): Date {
+    return this.deps.now?.() ?? new Date();
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return this.deps.sleep?.(ms) ?? defaultSleep(ms, this.deps.signal);
+  }
+
+  /** Runs every enabled source (or the one named); a failing source never stops the others. */
+  async runAll(mode: RunMode, runId: string, trigger: string, only?: string): Promise<SourceRunResult[]> {
+    const results: SourceRunResult[] = [];
+    for (const cfg of this.config.sources) {
+      if (only !== undefined && cfg.id !== only) continue;
+      if (!cfg.enabled && only === undefined) {
+        results.push({ sourceId: cfg.id, status: 'disabled', windows: [], windowsDone: 0, rows: 0 });
+        continue;
+      }
+      if (this.deps.signal?.aborted) break;
+      results.push(await this.runSource(cfg, mode, runId, trigger));
+    }
+    return results;
+  }
+
+  /** Plans the windows a run would fetch, without fetching (backfill --dry-run). */
+  async plan(cfg: SourceConfigBase, mode: RunMode, accounts: AccountInfo[]): Promise<{ windows: DateWindow[]; clampedTo?: string }> {
+    const connector = this.connectorFor(cfg);
+    const { lookbackDays, maxWindowDays } = effectiveLimits(connector, cfg);
+    const lastComplete = lastCompleteDay(this.now(), accounts.map((a) => a.timeZone));
+    if (mode.kind === 'backfill') {
+      return planBackfill({ from: mode.from, to: mode.to, lastComplete, maxWindowDays });
+    }
+    const cursor = await this.deps.store.getCursor(cfg.id);
+    return { windows: planScheduled({ cursor, lastComplete, lookbackDays, maxWindowDays, startDate: cfg.start_date }) };
+  }
+
+  connectorFor(cfg: SourceConfigBase): Connector<any> {
+    const connector = this.connectors.get(cfg.platform);
+    if (!connector) throw new Error(`source ${cfg.id}: no connector for platform ${cfg.platform}`);
+    return connector;
+  }
+
+  async runSource(cfg: SourceConfigBase, mode: RunMode, runId: string, trigger: string): Promise<SourceRunResult> {
+    const { store } = this.deps;
+    const log = this.deps.log.child({ runId, source: cfg.id });
+    const holder = this.deps.holder ?? defaultHolder();
+    const startedAt = this.now().toISOString();
+    const result: SourceRunResult = { sourceId: cfg.id, status: 'ok', windows: [], windowsDone: 0, rows: 0 };
+
+    const lease = await this.acquireLease(cfg.id, holder);
+    if (!lease.ok) {
+      result.status = 'busy';
+      result.error = lease.message;
+      log.warn(lease.message);
+      await store.logRun({ runId, sourceId: cfg.id, trigger, status: 'busy', error: lease.message, startedAt, finishedAt: this.now().toISOString() });
+      return result;
+    }
+    const heartbeat = setInterval(() => {
+      void store.acquireLease(cfg.id, holder, this.now(), this.leaseTtl()).catch(() => undefined);
+    }, Math.max(1_000, this.leaseTtl() / 3));
+    heartbeat.unref();
+
+    try {
+      const connector = this.connectorFor(cfg);
+      const ctx = makeContext(cfg, this.deps, log);
+      const accounts = await connector.accounts(cfg, ctx);
+      await store.saveAccounts(cfg.id, accounts, this.now().toISOString());
+      const plan = await this.plan(cfg, mode, accounts);
+      result.windows = plan.windows;
+      result.clampedTo = plan.clampedTo;
+      if (plan.clampedTo) log.info({ to: plan.clampedTo }, 'backfill end moved to the last complete day');
+      let cursor = await store.getCursor(cfg.id);
+
+      for (const [index, window] of plan.windows.entries()) {
+        if (this.deps.signal?.aborted) {
+          result.status = 'failed';
+          result.error = 'interrupted before all windows ran';
+          break;
+        }
+        const windowStarted = this.now().toISOString();
+        try {
+          const fetched = await this.fetchWindow(connector, cfg, window, ctx);
+          const moved = nextCursor(cursor, window);
+          const rows = await store.commitWindow({
+            runId,
+            sourceId: cfg.id,
+            trigger,
+            window,
+            accounts: fetched.accounts,
+            days: fetched.days,
+            targets: this.config.targets,
+            startedAt: windowStarted,
+            finishedAt: this.now().toISOString(),
+            note: fetched.skipped.length > 0 ? fetched.skipped.join('; ') : undefined,
+            cursor: moved,
+          });
+          if (moved !== undefined) cursor = moved;
+          result.rows += rows;
+          result.windowsDone += 1;
+          log.debug({ window, rows, days: fetched.days.length }, 'window stored');
+          for (const s of fetched.skipped) log.warn({ window }, s);
+          this.deps.onWindow?.({ sourceId: cfg.id, window, index, total: plan.windows.length, rows, status: 'ok' });
+        } catch (error) {
+          const message = windowError(cfg.id, window, error);
+          result.status = 'failed';
+          result.error = message;
+          log.error({ window, err: redact(describeError(error)) }, message);
+          await store.logRun({ runId, sourceId: cfg.id, trigger, window, status: 'failed', error: message, startedAt: windowStarted, finishedAt: this.now().toISOString() });
+          this.deps.onWindow?.({ sourceId: cfg.id, window, index, total: plan.windows.length, rows: 0, status: 'failed' });
+          // The cursor cannot pass a failed window, and the next windows would meet the same
+          // credentials or quota: stop this source here; the next run starts again from the cursor.
+          break;
+        }
+      }
+      if (result.status === 'ok') {
+        log.info({ windows: result.windowsDone, rows: result.rows }, plan.windows.length === 0 ? 'up to date' : 'source done');
+      }
+    } catch (error) {
+      const message = `source ${cfg.id}: ${redact(describeError(error))}`;
+      result.status = 'failed';
+      result.error = message;
+      log.error(message);
+      await store.logRun({ runId, sourceId: cfg.id, trigger, status: 'failed', error: message, startedAt, finishedAt: this.now().toISOString() });
+    } finally {
+      clearInterval(heartbeat);
+      await store.releaseLease(cfg.id, holder);
+    }
+    return result;
+  }
+
+  private leaseTtl(): number {
+    return this.deps.leaseTtlMs ?? 10 * 60_000;
+  }
+
+  private async acquireLease(sourceId: string, holder: string): Promise<{ ok: true } | { ok: false; message: string }> {
+    const deadline = this.now().getTime() + (this.deps.leaseWaitMs ?? 0);
+    for (;;) {
+      const lease = await this.deps.store.acquireLease(sourceId, holder, this.now(), this.leaseTtl());
+      if (lease.acquired) return { ok: true };
+      if (this.now().getTime() >= deadline || this.deps.signal?.aborted) {
+        return {
+          ok: false,
+          message: `source ${sourceId} is being ingested by another process (${lease.holder}, since ${lease.acquiredAt}); nothing was fetched. Try again later or pass --wait.`,
+        };
+      }
+      await this.sleep(2_000);
+    }
+  }
+
+  /** Collects one window's events and checks them before anything is written. */
+  private async fetchWindow(
+    connector: Connector<any>,
+    cfg: SourceConfigBase,
+    window: DateWindow,
+    ctx: ConnectorContext,
+  ): Promise<{ accounts: string[]; days: StoredDay[]; skipped: string[] }> {
+    const pending = new Map<string, StoredDay[]>();
+    const accounts: string[] = [];
+    const days: StoredDay[] = [];
+    const skipped: string[] = [];
+    const keys = new Set<string>();
+    for await (const event of connector.fetch(cfg, window, ctx)) {
+      if (event.kind === 'day') {
+        const day = validateDay(event.day, window);
+        const key = `${day.accountId}|${day.campaignId}|${day.date}`;
+        if (keys.has(key)) throw new Error(`campaign ${day.campaignId} on ${day.date} was returned twice`);
+        keys.add(key);
+        const stored = toStoredDay(day, connector.platform);
+        const list = pending.get(day.accountId) ?? [];
+        list.push(stored);
+        pending.set(day.accountId, list);
+      } else if (event.kind === 'account_done') {
+        accounts.push(event.accountId);
+        days.push(...(pending.get(event.accountId) ?? []));
+        pending.delete(event.accountId);
+      } else {
+        skipped.push(`account ${event.accountId} skipped: ${event.reason}`);
+        pending.delete(event.accountId);
+      }
+    }
+    const unfinished = [...pending.keys()];
+    if (unfinished.length > 0) {
+      throw new Error(`connector returned rows for account ${unfinished.join(', ')} without finishing it`);
+    }
+    return { accounts, days, skipped };
+  }
+}
+
+function toStoredDay(day: CampaignDay, platform: string): StoredDay {
+  try {
+    return { ...day, platform, geo: reconcileGeo(day.impressions, day.geo) };
+  } catch (e) {
+    if (e instanceof GeoOverflowError) {
+      throw new Error(`campaign ${day.campaignId} on ${day.date}: ${e.message}`);
+    }
+    throw e;
+  }
+}
+
+function windowError(sourceId: string, window: DateWindow, error: unknown): string {
+  const kind = error instanceof QuotaExhaustedError ? 'quota exhausted' : 'failed';
+  return `source ${sourceId}, window ${window.from}..${window.to} ${kind}: ${redact(describeError(error))}`;
+}

@@ -1,0 +1,333 @@
+// The SQLite file: kysely over better-sqlite3, migrations applied on open, WAL and a busy
+// timeout so the daemon, a backfill and analysts' sqlite3 sessions can share it.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, SqliteDialect, sql } from 'kysely';
+import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
+import type { AccountInfo, CampaignDay, ConnectorState } from '../connectors/types.ts';
+import type { DateWindow } from '../core/dates.ts';
+import type { GeoImpressions } from '../core/geo.ts';
+import { redact } from '../core/redact.ts';
+import type { TargetConfig } from '../config/schema.ts';
+import { targetFor } from '../indicators/targets.ts';
+import { migrations } from './migrations/index.ts';
+import type { Database } from './schema.ts';
+
+const BUSY_TIMEOUT_MS = 10_000;
+const INSERT_CHUNK = 400;
+
+class StaticMigrations implements MigrationProvider {
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return migrations;
+  }
+}
+
+/** A campaign day ready to store: its geo rows already reconciled with the total. */
+export interface StoredDay extends CampaignDay {
+  platform: string;
+  geo: GeoImpressions[];
+}
+
+export interface WindowCommit {
+  runId: string;
+  sourceId: string;
+  trigger: string;
+  window: DateWindow;
+  /** Accounts fully read for the window: their rows in the window are replaced. */
+  accounts: string[];
+  days: StoredDay[];
+  targets: readonly TargetConfig[];
+  startedAt: string;
+  finishedAt: string;
+  /** Anything the run log should say about a successful window (skipped accounts). */
+  note?: string | undefined;
+  /** Move the source's cursor to this date (never backwards). */
+  cursor?: string | undefined;
+}
+
+export interface RunLogEntry {
+  runId: string;
+  sourceId: string;
+  trigger: string;
+  window?: DateWindow | undefined;
+  status: 'ok' | 'failed' | 'skipped' | 'busy';
+  rows?: number;
+  error?: string | undefined;
+  startedAt: string;
+  finishedAt: string;
+}
+
+export class Store {
+  private constructor(
+    readonly db: Kysely<Database>,
+    readonly file: string,
+  ) {}
+
+  static async open(file: string): Promise<Store> {
+    if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    const sqlite = new SQLite(file, { timeout: BUSY_TIMEOUT_MS });
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma('foreign_keys = ON');
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    const store = new Store(db, file);
+    await store.migrate();
+    return store;
+  }
+
+  private async migrate(): Promise<void> {
+    const migrator = new Migrator({ db: this.db, provider: new StaticMigrations() });
+    const { error, results } = await migrator.migrateToLatest();
+    if (error) {
+      const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+      throw new Error(`database ${this.file}: migration ${failed} failed: ${String(error)}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+
+  /** Mirrors the config's targets into the database and re-assigns every campaign to its target. */
+  async syncTargets(targets: readonly TargetConfig[]): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('targets').execute();
+      for (const [position, t] of targets.entries()) {
+        await trx
+          .insertInto('targets')
+          .values({
+            target_id: t.id,
+            name: t.name,
+            projected: t.projected,
+            period_start: t.period.start,
+            period_end: t.period.end,
+            position,
+          })
+          .execute();
+      }
+      const campaigns = await trx.selectFrom('campaigns').selectAll().execute();
+      for (const c of campaigns) {
+        const target = targetFor(
+          { sourceId: c.source_id, platform: c.platform, channel: c.channel, campaignId: c.campaign_id, campaignName: c.campaign_name },
+          targets,
+        );
+        if (target !== c.target_id) {
+          await trx
+            .updateTable('campaigns')
+            .set({ target_id: target })
+            .where('source_id', '=', c.source_id)
+            .where('account_id', '=', c.account_id)
+            .where('campaign_id', '=', c.campaign_id)
+            .execute();
+        }
+      }
+    });
+  }
+
+  async saveAccounts(sourceId: string, accounts: readonly AccountInfo[], now: string): Promise<void> {
+    for (const a of accounts) {
+      await this.db
+        .insertInto('accounts')
+        .values({
+          source_id: sourceId,
+          account_id: a.accountId,
+          name: a.name ?? null,
+          time_zone: a.timeZone,
+          currency: a.currency ?? null,
+          updated_at: now,
+        })
+        .onConflict((oc) =>
+          oc.columns(['source_id', 'account_id']).doUpdateSet({
+            name: a.name ?? null,
+            time_zone: a.timeZone,
+            currency: a.currency ?? null,
+            updated_at: now,
+          }),
+        )
+        .execute();
+    }
+  }
+
+  async getCursor(sourceId: string): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom('source_cursors')
+      .select('cursor_date')
+      .where('source_id', '=', sourceId)
+      .executeTakeFirst();
+    return row?.cursor_date;
+  }
+
+  /**
+   * Invariant 2: a window's rows, its run-log entry and the cursor commit together or not at all.
+   * The window's rows of every fully read account are replaced, so a day the platform restated
+   * (or a geo row that disappeared) is exactly what the platform says now.
+   */
+  async commitWindow(c: WindowCommit): Promise<number> {
+    let rows = 0;
+    await this.db.transaction().execute(async (trx) => {
+      for (const accountId of c.accounts) {
+        for (const table of ['geo_days', 'campaign_days'] as const) {
+          await trx
+            .deleteFrom(table)
+            .where('source_id', '=', c.sourceId)
+            .where('account_id', '=', accountId)
+            .where('date', '>=', c.window.from)
+            .where('date', '<=', c.window.to)
+            .execute();
+        }
+      }
+      const campaigns = new Map<string, StoredDay>();
+      for (const d of c.days) campaigns.set(`${d.accountId}|${d.campaignId}`, d);
+      for (const d of campaigns.values()) {
+        const target = targetFor(
+          { sourceId: c.sourceId, platform: d.platform, channel: d.channel, campaignId: d.campaignId, campaignName: d.campaignName },
+          c.targets,
+        );
+        const values = {
+          platform: d.platform,
+          campaign_name: d.campaignName,
+          channel: d.channel,
+          target_id: target,
+          updated_at: c.finishedAt,
+        };
+        await trx
+          .insertInto('campaigns')
+          .values({ source_id: c.sourceId, account_id: d.accountId, campaign_id: d.campaignId, ...values })
+          .onConflict((oc) => oc.columns(['source_id', 'account_id', 'campaign_id']).doUpdateSet(values))
+          .execute();
+      }
+      const dayRows = c.days.map((d) => ({
+        source_id: c.sourceId,
+        account_id: d.accountId,
+        campaign_id: d.campaignId,
+        date: d.date,
+        impressions: d.impressions,
+        clicks: d.clicks ?? null,
+        video_views: d.videoViews ?? null,
+        cost_micros: d.costMicros ?? null,
+        geo_method: d.geoMethod,
+        run_id: c.runId,
+        fetched_at: c.finishedAt,
+      }));
+      for (let i = 0; i < dayRows.length; i += INSERT_CHUNK) {
+        await trx.insertInto('campaign_days').values(dayRows.slice(i, i + INSERT_CHUNK)).execute();
+      }
+      const geoRows = c.days.flatMap((d) =>
+        d.geo.map((g) => ({
+          source_id: c.sourceId,
+          account_id: d.accountId,
+          campaign_id: d.campaignId,
+          date: d.date,
+          country: g.country,
+          region: g.region,
+          impressions: g.impressions,
+        })),
+      );
+      for (let i = 0; i < geoRows.length; i += INSERT_CHUNK) {
+        await trx.insertInto('geo_days').values(geoRows.slice(i, i + INSERT_CHUNK)).execute();
+      }
+      rows = geoRows.length;
+      await trx
+        .insertInto('ingest_run_log')
+        .values({
+          run_id: c.runId,
+          source_id: c.sourceId,
+          trigger: c.trigger,
+          window_from: c.window.from,
+          window_to: c.window.to,
+          status: 'ok',
+          rows,
+          error: c.note === undefined ? null : redact(c.note),
+          started_at: c.startedAt,
+          finished_at: c.finishedAt,
+        })
+        .execute();
+      if (c.cursor !== undefined) {
+        await trx
+          .insertInto('source_cursors')
+          .values({ source_id: c.sourceId, cursor_date: c.cursor, updated_at: c.finishedAt })
+          .onConflict((oc) =>
+            oc.column('source_id').doUpdateSet({ cursor_date: c.cursor!, updated_at: c.finishedAt }).where('source_cursors.cursor_date', '<', c.cursor!),
+          )
+          .execute();
+      }
+    });
+    return rows;
+  }
+
+  async logRun(e: RunLogEntry): Promise<void> {
+    await this.db
+      .insertInto('ingest_run_log')
+      .values({
+        run_id: e.runId,
+        source_id: e.sourceId,
+        trigger: e.trigger,
+        window_from: e.window?.from ?? null,
+        window_to: e.window?.to ?? null,
+        status: e.status,
+        rows: e.rows ?? 0,
+        error: e.error === undefined ? null : redact(e.error),
+        started_at: e.startedAt,
+        finished_at: e.finishedAt,
+      })
+      .execute();
+  }
+
+  /**
+   * Takes the source's lease if it is free, expired or already ours. One statement, so two
+   * processes racing for it cannot both win. Returns the current holder when someone else has it.
+   */
+  async acquireLease(
+    sourceId: string,
+    holder: string,
+    now: Date,
+    ttlMs: number,
+  ): Promise<{ acquired: true } | { acquired: false; holder: string; expiresAt: string; acquiredAt: string }> {
+    const nowIso = now.toISOString();
+    const expires = new Date(now.getTime() + ttlMs).toISOString();
+    await sql`
+      INSERT INTO leases (source_id, holder, acquired_at, expires_at)
+      VALUES (${sourceId}, ${holder}, ${nowIso}, ${expires})
+      ON CONFLICT (source_id) DO UPDATE SET
+        holder = excluded.holder,
+        acquired_at = CASE WHEN leases.holder = excluded.holder THEN leases.acquired_at ELSE excluded.acquired_at END,
+        expires_at = excluded.expires_at
+      WHERE leases.holder = excluded.holder OR leases.expires_at <= ${nowIso}
+    `.execute(this.db);
+    const row = await this.db.selectFrom('leases').selectAll().where('source_id', '=', sourceId).executeTakeFirstOrThrow();
+    if (row.holder === holder) return { acquired: true };
+    return { acquired: false, holder: row.holder, expiresAt: row.expires_at, acquiredAt: row.acquired_at };
+  }
+
+  async releaseLease(sourceId: string, holder: string): Promise<void> {
+    await this.db.deleteFrom('leases').where('source_id', '=', sourceId).where('holder', '=', holder).execute();
+  }
+
+  connectorState(sourceId: string): ConnectorState {
+    const db = this.db;
+    return {
+      async get<T>(key: string): Promise<T | undefined> {
+        const row = await db
+          .selectFrom('connector_state')
+          .select('value_json')
+          .where('source_id', '=', sourceId)
+          .where('key', '=', key)
+          .executeTakeFirst();
+        return row === undefined ? undefined : (JSON.parse(row.value_json) as T);
+      },
+      async set(key: string, value: unknown): Promise<void> {
+        const value_json = JSON.stringify(value);
+        const updated_at = new Date().toISOString();
+        await db
+          .insertInto('connector_state')
+          .values({ source_id: sourceId, key, value_json, updated_at })
+          .onConflict((oc) => oc.columns(['source_id', 'key']).doUpdateSet({ value_json, updated_at }))
+          .execute();
+      },
+      async delete(key: string): Promise<void> {
+        await db.deleteFrom('connector_state').where('source_id', '=', sourceId).where('key', '=', key).execute();
+      },
+    };
+  }
+}

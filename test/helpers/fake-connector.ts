@@ -1,0 +1,71 @@
+// A test-only connector: its "platform" is a function from (account, date) to campaign days,
+// so tests can restate a day, throw mid-window or count calls.
+import { z } from 'zod';
+import { envVarName, sourceBaseShape } from '../../src/config/fields.ts';
+import type { CampaignDay, Connector, FetchEvent } from '../../src/connectors/types.ts';
+import { eachDate, type DateWindow } from '../../src/core/dates.ts';
+
+export const fakeSchema = z.strictObject({
+  ...sourceBaseShape,
+  platform: z.literal('test_fake'),
+  accounts: z.array(z.strictObject({ id: z.string(), time_zone: z.string() })).min(1),
+  api_key_env: envVarName.optional(),
+});
+export type FakeConfig = z.infer<typeof fakeSchema>;
+
+export interface FakePlatform {
+  /** Days the platform reports for one account and date (absent = no delivery that day). */
+  days: (accountId: string, date: string) => Omit<CampaignDay, 'accountId' | 'date'>[];
+  /** Throw while fetching this (account, date), after earlier days were yielded. */
+  failOn?: { accountId?: string; date: string; error: () => Error };
+  skip?: { accountId: string; reason: string };
+  windows: DateWindow[];
+}
+
+export function fakeConnector(platform: FakePlatform, defaults = { maxWindowDays: 10, lookbackDays: 3 }): Connector<FakeConfig> {
+  return {
+    platform: 'test_fake',
+    configSchema: fakeSchema,
+    maxWindowDays: defaults.maxWindowDays,
+    lookbackDays: defaults.lookbackDays,
+    async accounts(cfg) {
+      return cfg.accounts.map((a) => ({ accountId: a.id, timeZone: a.time_zone, name: `Account ${a.id}` }));
+    },
+    async check(cfg) {
+      return { ok: true, lines: cfg.accounts.map((a) => ({ ok: true, subject: a.id, detail: a.time_zone })) };
+    },
+    async *fetch(cfg, window): AsyncIterable<FetchEvent> {
+      platform.windows.push(window);
+      for (const account of cfg.accounts) {
+        if (platform.skip?.accountId === account.id) {
+          yield { kind: 'account_skipped', accountId: account.id, reason: platform.skip.reason };
+          continue;
+        }
+        for (const date of eachDate(window)) {
+          const f = platform.failOn;
+          if (f && f.date === date && (f.accountId === undefined || f.accountId === account.id)) throw f.error();
+          for (const d of platform.days(account.id, date)) {
+            yield { kind: 'day', day: { ...d, accountId: account.id, date } };
+          }
+        }
+        yield { kind: 'account_done', accountId: account.id };
+      }
+    },
+  };
+}
+
+/** A steady campaign: `n` impressions a day split between California, Canada and the rest. */
+export function steadyCampaign(id: string, n: number, extra: Partial<CampaignDay> = {}): Omit<CampaignDay, 'accountId' | 'date'> {
+  return {
+    campaignId: id,
+    campaignName: `Campaign ${id}`,
+    channel: 'display',
+    impressions: n,
+    geoMethod: 'test',
+    geo: [
+      { country: 'US', region: 'US-CA', impressions: Math.floor(n / 2) },
+      { country: 'CA', region: '', impressions: Math.floor(n / 4) },
+    ],
+    ...extra,
+  };
+}
