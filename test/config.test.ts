@@ -1,0 +1,79 @@
+// Config errors name the file and the key; typos and inline secrets never pass.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from '../src/config/load.ts';
+import { defaultRegistry } from '../src/connectors/index.ts';
+import { fakeConnector } from './helpers/fake-connector.ts';
+import { TARGETS_YAML } from './helpers/app.ts';
+
+const fake = fakeConnector({ days: () => [], windows: [] });
+const registry = new Map([[fake.platform, fake]]);
+
+function problems(text: string): string[] {
+  try {
+    parseConfig(text, 'pauta.yaml', registry);
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+const SOURCE = `
+sources:
+  - id: fake
+    platform: test_fake
+    accounts: [{ id: "1", time_zone: UTC }]
+`;
+
+describe('config', () => {
+  it('ships the campaign plan as the default config', () => {
+    const cfg = parseConfig(readFileSync('config/pauta.yaml', 'utf8'), 'config/pauta.yaml', defaultRegistry());
+    expect(cfg.targets.map((t) => [t.id, t.name, t.projected, t.period.start, t.period.end])).toEqual([
+      ['programmatic', 'Campaña en Programmatic', 517242, '2021-09-01', '2021-12-31'],
+      ['social', 'Campañas en YouTube y Twitter', 262963, '2021-09-01', '2021-12-31'],
+    ]);
+    expect(cfg.targets[0]!.focus_regions).toEqual(['US-CA', 'US-TX', 'US-IL']);
+    expect(cfg.targets[1]!.countries).toEqual(['US', 'CA', 'ES']);
+  });
+
+  it('rejects a config without targets', () => {
+    expect(problems(SOURCE)).toEqual(['targets: Invalid input: expected array, received undefined']);
+  });
+
+  it('names the key of a bad date', () => {
+    const text = SOURCE + TARGETS_YAML.replace('start: 2021-09-01, end: 2021-12-31 }\n    countries: [US]\n', 'start: 2021-09-31, end: 2021-12-31 }\n    countries: [US]\n');
+    expect(problems(text)).toEqual(['targets[0].period.start: expected a date as YYYY-MM-DD']);
+  });
+
+  it('rejects unknown keys, at the top and inside a source', () => {
+    expect(problems(`${SOURCE}${TARGETS_YAML}\nschedul: {}\n`)).toEqual(['(top level): Unrecognized key: "schedul"']);
+    const typo = SOURCE.replace('accounts:', 'lookback_dayz: 3\n    accounts:');
+    expect(problems(typo + TARGETS_YAML)).toEqual(['sources[0]: Unrecognized key: "lookback_dayz"']);
+  });
+
+  it('rejects a secret written inline instead of an environment variable name', () => {
+    const inline = SOURCE.replace('accounts:', 'api_key_env: "sk-live-9f8e7d6c5b4a"\n    accounts:');
+    const [p] = problems(inline + TARGETS_YAML);
+    expect(p).toMatch(/^sources\[0\]\.api_key_env: expected the NAME of an environment variable/);
+    expect(p).not.toContain('sk-live');
+  });
+
+  it('rejects unknown platforms, duplicate ids and rules naming missing sources', () => {
+    const text = `
+sources:
+  - { id: a, platform: myspace }
+  - { id: b, platform: test_fake, accounts: [{ id: "1", time_zone: UTC }] }
+  - { id: b, platform: test_fake, accounts: [{ id: "2", time_zone: UTC }] }
+${TARGETS_YAML.replace('- { channel: display }', '- { source: nope }')}`;
+    expect(problems(text)).toEqual([
+      'sources[0].platform: unknown platform "myspace" (expected one of test_fake)',
+      'sources[2].id: "b" is used by another source',
+      'targets[0].include[0].source: no source with id "nope"',
+    ]);
+  });
+
+  it('reports YAML syntax errors', () => {
+    expect(problems('targets: [\n')[0]).toMatch(/^YAML: /);
+  });
+});
