@@ -156,3 +156,10 @@ export function simAccount(platform: SimPlatform, accountId: string): SimAccount
 export function simCampaigns(platform: SimPlatform, accountId?: string): SimCampaign[] {
   return SIM_CAMPAIGNS.filter((c) => c.platform === platform && (accountId === undefined || c.accountId === accountId));
 }
+
+/**
+ * The sandbox's "today". The simulated platforms answer as they would have in mid-January 2022,
+ * when the plan's period had just closed: Google Ads' 37-month limit on daily data and every
+ * "yesterday" are computed from this instant, not from the machine's clock.
+ */
+export const SIM_NOW = new Date('2022-01-15T15:00:00Z');
