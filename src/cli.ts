@@ -4,6 +4,7 @@ import { EXIT } from './cli/app.ts';
 import { registerCheckCommand } from './cli/check-command.ts';
 import { registerIngestCommands } from './cli/ingest-commands.ts';
 import { registerReportCommand } from './cli/report-command.ts';
+import { registerSandboxCommands } from './cli/sandbox-commands.ts';
 import { registerStatusCommand } from './cli/status-command.ts';
 
 export function buildProgram(): Command {
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   registerReportCommand(program);
   registerStatusCommand(program);
   registerCheckCommand(program);
+  registerSandboxCommands(program);
   return program;
 }
 

@@ -66,7 +66,11 @@ export function parseConfig(text: string, file: string, registry: ConnectorRegis
   if (doc.errors.length > 0) {
     throw new ConfigError(file, doc.errors.map((e) => `YAML: ${e.message.split('\n')[0]}`));
   }
-  const raw: unknown = doc.toJS() ?? {};
+  return parseConfigObject(doc.toJS() ?? {}, file, registry);
+}
+
+/** Validates an already-parsed config object (the demo builds one in memory). */
+export function parseConfigObject(raw: unknown, file: string, registry: ConnectorRegistry): PautaConfig {
   const parsed = configFileSchema.safeParse(raw);
   if (!parsed.success) throw new ConfigError(file, issueLines(parsed.error));
   const cfg = parsed.data;

@@ -1,0 +1,65 @@
+// `pauta demo` and `pauta sandbox [--port]`: the simulated platforms, for a first look and for
+// trying connectors by hand. Everything they print says the data are simulated.
+import type { Command } from 'commander';
+import { defaultRegistry } from '../connectors/index.ts';
+import { createLogger } from '../core/log.ts';
+import { impressionsIndicator } from '../indicators/impressions.ts';
+import { reportTable } from '../report/table.ts';
+import { DEMO_DB_PATH, demoConfig, runDemo, startSandbox } from '../sandbox/demo.ts';
+import { SIM_PERIOD } from '../sandbox/world.ts';
+import { Store } from '../store/store.ts';
+import { EXIT, action, globalOptions } from './app.ts';
+import { summarize } from './ingest-commands.ts';
+import { parseNonNegativeInt } from './args.ts';
+
+const BANNER = 'SIMULATED DATA — pauta demo against the built-in sandbox, not real campaign figures';
+
+export function registerSandboxCommands(program: Command): void {
+  program
+    .command('demo')
+    .description('backfill Sept–Dec 2021 from the built-in sandbox into data/demo.sqlite and print the report')
+    .action(
+      action(async (_opts: unknown, cmd: Command) => {
+        const g = globalOptions(cmd);
+        const dbPath = g.db ?? DEMO_DB_PATH;
+        const log = createLogger({ level: g.logLevel ?? process.env.PAUTA_LOG_LEVEL ?? 'warn' });
+        process.stdout.write(`*** ${BANNER} ***\n\n`);
+        const sandbox = await startSandbox();
+        const store = await Store.open(dbPath);
+        try {
+          const registry = defaultRegistry();
+          process.stdout.write(`sandbox listening on ${sandbox.baseUrl}; backfilling ${SIM_PERIOD.from}..${SIM_PERIOD.to} into ${dbPath}\n`);
+          const started = Date.now();
+          const { config, results } = await runDemo({ store, registry, log, baseUrl: sandbox.baseUrl });
+          process.stdout.write(`${summarize(results)}\n(${((Date.now() - started) / 1000).toFixed(1)} s)\n\n`);
+          const ind = await impressionsIndicator(store, config.targets, SIM_PERIOD.to);
+          process.stdout.write(reportTable(ind, { lang: 'es', simulated: true }));
+          process.stdout.write(`\nExplore it: sqlite3 ${dbPath} 'SELECT * FROM indicator_impressions'\n`);
+          return results.some((r) => r.status !== 'ok') ? EXIT.sourceFailed : EXIT.ok;
+        } finally {
+          await store.close();
+          await sandbox.close();
+        }
+      }),
+    );
+
+  program
+    .command('sandbox')
+    .description('serve the simulated platforms on loopback until stopped (Ctrl-C)')
+    .option('--port <port>', 'port to listen on (default: any free port)')
+    .action(
+      action(async (opts: { port?: string }) => {
+        const port = parseNonNegativeInt('port', opts.port, 0);
+        const sandbox = await startSandbox({ port });
+        const { env } = demoConfig(sandbox.baseUrl, defaultRegistry());
+        process.stdout.write(`*** ${BANNER} ***\nsandbox listening on ${sandbox.baseUrl}\n`);
+        process.stdout.write(`sandbox credentials (export them to try a config against it):\n`);
+        for (const [k, v] of Object.entries(env)) process.stdout.write(`  export ${k}=${v}\n`);
+        await new Promise<void>((resolve) => {
+          process.once('SIGINT', resolve);
+          process.once('SIGTERM', resolve);
+        });
+        await sandbox.close();
+      }),
+    );
+}

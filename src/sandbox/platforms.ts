@@ -1,0 +1,10 @@
+// The platforms the sandbox serves, each with the source entry that points its connector at it.
+import type { PlatformSandbox } from './http.ts';
+
+export interface SandboxPlatform {
+  sandbox: PlatformSandbox;
+  /** The source config entry (as in config/pauta.yaml) and the sandbox credentials it reads. */
+  demoSource(baseUrl: string): { source: Record<string, unknown>; env: Record<string, string> };
+}
+
+export const SANDBOX_PLATFORMS: readonly SandboxPlatform[] = [];
