@@ -1,0 +1,10 @@
+// `npm run bench`: each benchmark prints ratios measured in this one run, so the numbers
+// compare like with like on a shared, noisy machine. Timings are never asserted in tests.
+import { benchStore } from './store.ts';
+
+const benches: [string, () => Promise<string[]>][] = [['store', benchStore]];
+
+for (const [name, run] of benches) {
+  const lines = await run();
+  process.stdout.write(`${lines.map((l) => `[${name}] ${l}`).join('\n')}\n`);
+}
