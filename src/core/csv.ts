@@ -80,3 +80,13 @@ export function columnIndex<K extends string>(
   }
   return index;
 }
+
+/** One CSV line (RFC 4180): cells with a comma, quote or line break are quoted, quotes doubled. */
+export function toCsvLine(cells: readonly (string | number)[]): string {
+  return cells
+    .map((cell) => {
+      const text = String(cell);
+      return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+    })
+    .join(',');
+}

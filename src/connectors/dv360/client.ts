@@ -2,7 +2,6 @@
 // report download, quota slots and error classification — nothing about rows or days.
 // https://developers.google.com/bid-manager/reference/rest/v2
 import { Readable } from 'node:stream';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { doubleclickbidmanager, type doubleclickbidmanager_v2 } from 'googleapis/build/src/apis/doubleclickbidmanager/index.js';
 import { FatalError, PayloadError, QuotaExhaustedError, TransientError } from '../../core/errors.ts';
 import type { BidManagerAuth } from './auth.ts';
@@ -12,6 +11,21 @@ import type { RequestBudget } from './quota.ts';
 export type Query = doubleclickbidmanager_v2.Schema$Query;
 export type Report = doubleclickbidmanager_v2.Schema$Report;
 export type DataRange = doubleclickbidmanager_v2.Schema$DataRange;
+
+/** A fetch body as chunks; stopping early cancels it through its reader (no dangling download). */
+async function* chunksOf(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const reader = stream.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      yield value;
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+    reader.releaseLock();
+  }
+}
 
 // gaxios would retry GETs itself, on its own clock; every retry belongs to the runner's policy.
 const METHOD_OPTIONS = { retry: false, timeout: 120_000 } as const;
@@ -91,7 +105,7 @@ export class BidManagerClient {
       if (response.status === 429 || response.status >= 500) throw new TransientError(message);
       throw new FatalError(`${message} (the signed report URL was refused)`);
     }
-    const body = Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
+    const body = Readable.from(chunksOf(response.body));
     try {
       return await consume(body);
     } catch (error) {
