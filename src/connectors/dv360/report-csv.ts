@@ -4,7 +4,7 @@
 // report is the line "No data returned by the reporting service." Dates read 2021/09/01.
 // https://developers.google.com/bid-manager/guides/get-started/generate-report
 import type { Readable } from 'node:stream';
-import { CsvHeaderError, columnIndex, readCsv } from '../../core/csv.ts';
+import { CsvHeaderError, columnIndex, readCsv, type CsvRecord } from '../../core/csv.ts';
 import { PayloadError } from '../../core/errors.ts';
 import type { IsoDate } from '../../core/dates.ts';
 
@@ -56,6 +56,8 @@ export interface ReportRow {
   clicks: number | null;
 }
 
+const isNoData = (cells: readonly string[]) => cells[0]?.trim() === NO_DATA;
+
 const SLASH_DATE = /^(\d{4})[/-](\d{2})[/-](\d{2})$/;
 
 function parseDate(cell: string, line: number): IsoDate {
@@ -74,11 +76,14 @@ function parseCount(cell: string, column: string, line: number): number {
 export async function* readBidManagerReport(body: Readable | string): AsyncGenerator<ReportRow> {
   const records = readCsv(body, { stopAtBlankLine: true });
   try {
-    const first = await records.next();
-    if (first.done || first.value.cells[0]?.trim() === NO_DATA) return;
+    const header = await records.next();
+    if (header.done || isNoData(header.value.cells)) return;
+    // Some empty reports keep the header above the no-data line: check before reading the header.
+    const second = await records.next();
+    if (second.done || isNoData(second.value.cells)) return;
     let at: Record<Column, number>;
     try {
-      at = columnIndex(first.value.cells, COLUMNS, OPTIONAL);
+      at = columnIndex(header.value.cells, COLUMNS, OPTIONAL);
     } catch (e) {
       if (e instanceof CsvHeaderError) throw new PayloadError(`report header: ${e.message}`);
       throw e;
@@ -86,8 +91,9 @@ export async function* readBidManagerReport(body: Readable | string): AsyncGener
     if (at.regionId === -1 && at.regionName === -1) throw new PayloadError('report header: missing column "Region" (or "Region ID")');
     const cell = (cells: string[], c: Column): string => (at[c] === -1 ? '' : (cells[at[c]] ?? '').trim());
 
-    for await (const { cells, line } of records) {
-      if (cells[0]?.trim() === NO_DATA) return;
+    for (let next: IteratorResult<CsvRecord> = second; !next.done; next = await records.next()) {
+      const { cells, line } = next.value;
+      if (isNoData(cells)) return;
       // The totals row: every dimension cell empty, the metrics summed.
       if (DIMENSIONS.every((c) => cell(cells, c) === '')) continue;
       const clicks = cell(cells, 'clicks');
