@@ -101,6 +101,20 @@ describe('dv360 against the sandbox', () => {
     expect(got.geo).toEqual(truth.geo);
   });
 
+  it('a range before the campaigns is the documented empty report: an ok, empty window', async () => {
+    const { config, env } = demoSetup();
+    store = await openTestStore();
+    const [result] = await testRunner(config, registry, store, { now: AFTER_2021, env }).runAll(
+      { kind: 'backfill', from: '2021-08-01', to: '2021-08-05' },
+      'r1',
+      'backfill',
+    );
+    expect(result).toMatchObject({ status: 'ok', rows: 0 });
+    const download = sandbox.ctx.requests.find((r) => r.url.pathname.startsWith('/downloads/dv360/'));
+    expect(download).toBeDefined();
+    expect(await (await fetch(new URL(download!.url.pathname + download!.url.search, sandbox.baseUrl))).text()).toBe('No data returned by the reporting service.\n');
+  });
+
   it('a FAILED report fails the window with a clear message and stores nothing', async () => {
     const { config, env } = demoSetup();
     store = await openTestStore();

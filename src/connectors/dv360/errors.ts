@@ -17,6 +17,8 @@ interface GoogleErrorBody {
         message?: string;
         status?: string;
         details?: { reason?: string; '@type'?: string }[];
+        /** The older error format's reasons (dailyLimitExceeded, userRateLimitExceeded). */
+        errors?: { reason?: string; domain?: string; message?: string }[];
       };
   error_description?: string;
 }
@@ -74,9 +76,16 @@ export function classifyBidManagerError(what: string, error: unknown): Error {
     }
     return new FatalError(label, { cause: error });
   }
-  if (status === 429) {
-    // "Queries per day" is the 2,000-a-day project quota: retrying only burns the next day's.
-    if (/per day|daily/i.test(message)) return new QuotaExhaustedError(`${label} (the Bid Manager daily quota is spent; the next run continues)`, { cause: error });
+  const reasons = [...(apiError?.errors ?? []), ...(apiError?.details ?? [])].map((r) => r.reason ?? '');
+  // Quota answers come as 429 RESOURCE_EXHAUSTED or, in the older format, as 403 with reason
+  // dailyLimitExceeded / userRateLimitExceeded (https://developers.google.com/bid-manager/quotas).
+  const dailyQuota = reasons.includes('dailyLimitExceeded') || /per day|daily limit/i.test(message);
+  const rateLimited = reasons.some((r) => /^(userRateLimitExceeded|rateLimitExceeded|RATE_LIMIT_EXCEEDED)$/.test(r));
+  if ((status === 429 || status === 403) && dailyQuota) {
+    // The 2,000-a-day project quota: retrying only burns the next day's.
+    return new QuotaExhaustedError(`${label} (the Bid Manager daily quota is spent; the next run continues)`, { cause: error });
+  }
+  if (status === 429 || (status === 403 && rateLimited)) {
     const wait = retryAfterMs(header(e.response?.headers, 'retry-after'));
     return wait !== undefined ? new RateLimitedError(label, wait, { cause: error }) : new TransientError(label, { cause: error });
   }

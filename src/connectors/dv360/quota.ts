@@ -16,9 +16,10 @@ interface DailyCount {
   count: number;
 }
 
-export class RequestBudget {
-  private lastAt: number | undefined;
+/** When each source last sent a request: spacing holds across windows and runs of a process. */
+const lastRequestAt = new Map<string, number>();
 
+export class RequestBudget {
   constructor(
     private readonly ctx: ConnectorContext,
     private readonly perDay: number,
@@ -35,11 +36,12 @@ export class RequestBudget {
         `${label}: ${count} Bid Manager requests already made on ${day} (Pacific time), the configured requests_per_day; the next run continues`,
       );
     }
-    if (this.lastAt !== undefined) {
-      const wait = this.lastAt + MIN_SPACING_MS - now.getTime();
-      if (wait > 0) await this.ctx.sleep(wait);
+    const lastAt = lastRequestAt.get(this.ctx.sourceId);
+    if (lastAt !== undefined) {
+      const wait = lastAt + MIN_SPACING_MS - now.getTime();
+      if (wait > 0) await this.ctx.sleep(Math.min(wait, MIN_SPACING_MS));
     }
-    this.lastAt = this.ctx.now().getTime();
+    lastRequestAt.set(this.ctx.sourceId, this.ctx.now().getTime());
     await this.ctx.state.set(STATE_KEY, { day, count: count + 1 } satisfies DailyCount);
   }
 
