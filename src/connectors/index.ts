@@ -1,7 +1,8 @@
 // Every platform pauta can read. A connector is one folder under src/connectors/ plus one line here.
+import { dv360Connector } from './dv360/index.ts';
 import type { Connector } from './types.ts';
 
-export const connectors: readonly Connector<any>[] = [];
+export const connectors: readonly Connector<any>[] = [dv360Connector];
 
 export function defaultRegistry(): Map<string, Connector<any>> {
   return new Map(connectors.map((c) => [c.platform, c]));

@@ -1,0 +1,107 @@
+// Bid Manager failures, classified once into pauta's typed errors. Google APIs answer errors as
+// {"error":{"code":403,"message":"...","status":"PERMISSION_DENIED","details":[...]}}
+// (https://cloud.google.com/apis/design/errors); the token endpoint as {"error":"invalid_grant",...}.
+import { FatalError, QuotaExhaustedError, RateLimitedError, TransientError, describeError } from '../../core/errors.ts';
+import { BID_MANAGER_SCOPE } from './config.ts';
+
+/** The saved query (or report) no longer exists: the connector creates the query again. */
+export class NotFoundError extends FatalError {
+  override name = 'NotFoundError';
+}
+
+interface GoogleErrorBody {
+  error?:
+    | string
+    | {
+        code?: number;
+        message?: string;
+        status?: string;
+        details?: { reason?: string; '@type'?: string }[];
+        /** The older error format's reasons (dailyLimitExceeded, userRateLimitExceeded). */
+        errors?: { reason?: string; domain?: string; message?: string }[];
+      };
+  error_description?: string;
+}
+
+interface HttpLikeError {
+  status?: number;
+  code?: string | number;
+  message?: string;
+  response?: { status?: number; data?: unknown; headers?: unknown };
+}
+
+const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'UND_ERR_SOCKET', 'TimeoutError']);
+
+function header(headers: unknown, name: string): string | undefined {
+  if (!headers) return undefined;
+  if (typeof (headers as Headers).get === 'function') return (headers as Headers).get(name) ?? undefined;
+  const v = (headers as Record<string, unknown>)[name.toLowerCase()];
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** Retry-After as seconds or an HTTP date, in milliseconds; undefined when absent. */
+export function retryAfterMs(value: string | undefined, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+function parseBody(data: unknown): GoogleErrorBody | undefined {
+  if (typeof data === 'string') {
+    try {
+      return JSON.parse(data) as GoogleErrorBody;
+    } catch {
+      return undefined;
+    }
+  }
+  return typeof data === 'object' && data !== null ? (data as GoogleErrorBody) : undefined;
+}
+
+/** Turns whatever the client library threw for `what` into a TransientError, RateLimitedError, QuotaExhaustedError or FatalError. */
+export function classifyBidManagerError(what: string, error: unknown): Error {
+  if (error instanceof TransientError || error instanceof FatalError || error instanceof QuotaExhaustedError) return error;
+  const e = (error ?? {}) as HttpLikeError;
+  const status = e.response?.status ?? e.status;
+  const body = parseBody(e.response?.data);
+  const apiError = typeof body?.error === 'object' ? body.error : undefined;
+  const message = apiError?.message ?? (typeof body?.error === 'string' ? `${body.error}: ${body.error_description ?? ''}`.trim() : describeError(error));
+  const label = `${what}: ${status ?? 'network'} ${apiError?.status ?? ''} ${message}`.replace(/\s+/g, ' ').trim();
+
+  if (status === undefined) {
+    if (typeof e.code === 'string' && NETWORK_CODES.has(e.code)) return new TransientError(label, { cause: error });
+    if (/fetch failed|socket hang up|network|ECONNRESET|ETIMEDOUT|aborted/i.test(describeError(error))) {
+      return new TransientError(label, { cause: error });
+    }
+    return new FatalError(label, { cause: error });
+  }
+  const reasons = [...(apiError?.errors ?? []), ...(apiError?.details ?? [])].map((r) => r.reason ?? '');
+  // Quota answers come as 429 RESOURCE_EXHAUSTED or, in the older format, as 403 with reason
+  // dailyLimitExceeded / userRateLimitExceeded (https://developers.google.com/bid-manager/quotas).
+  const dailyQuota = reasons.includes('dailyLimitExceeded') || /per day|daily limit/i.test(message);
+  const rateLimited = reasons.some((r) => /^(userRateLimitExceeded|rateLimitExceeded|RATE_LIMIT_EXCEEDED)$/.test(r));
+  if ((status === 429 || status === 403) && dailyQuota) {
+    // The 2,000-a-day project quota: retrying only burns the next day's.
+    return new QuotaExhaustedError(`${label} (the Bid Manager daily quota is spent; the next run continues)`, { cause: error });
+  }
+  if (status === 429 || (status === 403 && rateLimited)) {
+    const wait = retryAfterMs(header(e.response?.headers, 'retry-after'));
+    return wait !== undefined ? new RateLimitedError(label, wait, { cause: error }) : new TransientError(label, { cause: error });
+  }
+  if (status >= 500) {
+    const wait = retryAfterMs(header(e.response?.headers, 'retry-after'));
+    return wait !== undefined ? new RateLimitedError(label, wait, { cause: error }) : new TransientError(label, { cause: error });
+  }
+  if (status === 403 && (apiError?.details?.some((d) => d.reason === 'ACCESS_TOKEN_SCOPE_INSUFFICIENT') || /insufficient authentication scopes/i.test(message))) {
+    return new FatalError(
+      `${what}: the credentials lack the OAuth scope ${BID_MANAGER_SCOPE}; grant it (a new refresh token, or the service account's scopes) and try again`,
+      { cause: error },
+    );
+  }
+  if (status === 401 || (status === 400 && typeof body?.error === 'string')) {
+    return new FatalError(`${label} (check the DV360 credentials)`, { cause: error });
+  }
+  if (status === 404) return new NotFoundError(label, { cause: error });
+  return new FatalError(label, { cause: error });
+}
