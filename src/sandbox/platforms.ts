@@ -1,4 +1,5 @@
 // The platforms the sandbox serves, each with the source entry that points its connector at it.
+import { dv360DemoSource, dv360Sandbox } from './dv360.ts';
 import type { PlatformSandbox } from './http.ts';
 
 export interface SandboxPlatform {
@@ -7,4 +8,6 @@ export interface SandboxPlatform {
   demoSource(baseUrl: string): { source: Record<string, unknown>; env: Record<string, string> };
 }
 
-export const SANDBOX_PLATFORMS: readonly SandboxPlatform[] = [];
+export const SANDBOX_PLATFORMS: readonly SandboxPlatform[] = [
+  { sandbox: dv360Sandbox, demoSource: dv360DemoSource },
+];
