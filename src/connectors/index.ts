@@ -1,7 +1,10 @@
 // Every platform pauta can read. A connector is one folder under src/connectors/ plus one line here.
 import type { Connector } from './types.ts';
+import { xAdsConnector } from './x-ads/index.ts';
 
-export const connectors: readonly Connector<any>[] = [];
+export const connectors: readonly Connector<any>[] = [
+  xAdsConnector,
+];
 
 export function defaultRegistry(): Map<string, Connector<any>> {
   return new Map(connectors.map((c) => [c.platform, c]));
