@@ -33,6 +33,20 @@ function assertAfterZoneSwitch(account: XAccount, zone: string, window: DateWind
   }
 }
 
+/** Accounts read once per run: the runner passes the same context to accounts() and every fetch(). */
+const accountsOfRun = new WeakMap<ConnectorContext, Map<string, XAccount>>();
+
+async function accountOf(client: XAdsClient, ctx: ConnectorContext, accountId: string): Promise<XAccount> {
+  const known = accountsOfRun.get(ctx) ?? new Map<string, XAccount>();
+  accountsOfRun.set(ctx, known);
+  let account = known.get(accountId);
+  if (!account) {
+    account = await client.getAccount(accountId);
+    known.set(accountId, account);
+  }
+  return account;
+}
+
 async function selectCampaigns(client: XAdsClient, accountId: string, cfg: XAdsSourceConfig): Promise<XCampaign[]> {
   const all = await client.campaigns(accountId, cfg.campaigns?.ids);
   const pattern = cfg.campaigns?.name_pattern ? new RegExp(cfg.campaigns.name_pattern, 'i') : undefined;
@@ -57,7 +71,7 @@ export const xAdsConnector: Connector<XAdsSourceConfig> = {
     const client = XAdsClient.fromConfig(cfg, ctx);
     const out: AccountInfo[] = [];
     for (const accountId of cfg.account_ids) {
-      const account = await client.getAccount(accountId);
+      const account = await accountOf(client, ctx, accountId);
       out.push({ accountId, name: account.name ?? undefined, timeZone: accountZone(account) });
     }
     return out;
@@ -87,7 +101,7 @@ export const xAdsConnector: Connector<XAdsSourceConfig> = {
   async *fetch(cfg, window, ctx: ConnectorContext): AsyncIterable<FetchEvent> {
     const client = XAdsClient.fromConfig(cfg, ctx);
     for (const accountId of cfg.account_ids) {
-      const account = await client.getAccount(accountId);
+      const account = await accountOf(client, ctx, accountId);
       const zone = accountZone(account);
       assertAfterZoneSwitch(account, zone, window);
       const campaigns = await selectCampaigns(client, accountId, cfg);
