@@ -104,13 +104,15 @@ describe('X Ads days in America/Los_Angeles across the end of DST (2021-11-07)',
 
 describe('X Ads days in Europe/Madrid across the end of summer time (2021-10-31)', () => {
   it('asks for Madrid midnights, the 25-hour Sunday alone', async () => {
+    const week = (entity: string, id: string) => statsQuery(entity, [id], '2021-10-24T22:00:00Z', '2021-10-30T22:00:00Z');
+    const sunday = (entity: string, id: string) => statsQuery(entity, [id], '2021-10-30T22:00:00Z', '2021-10-31T23:00:00Z');
     const totals = xAds()
       .get('/12/stats/accounts/gq180y')
-      .query(statsQuery('CAMPAIGN', ['h7z2k'], '2021-10-24T22:00:00Z', '2021-10-30T22:00:00Z'))
-      .reply(200, (uri) => statsBody(Object.fromEntries(new URL(uri, 'https://x').searchParams), 6, [{ id: 'h7z2k', impressions: [25, 26, 27, 28, 29, 30] }]))
+      .query(week('CAMPAIGN', 'h7z2k'))
+      .reply(200, statsBody(week('CAMPAIGN', 'h7z2k'), 6, [{ id: 'h7z2k', impressions: [25, 26, 27, 28, 29, 30] }]))
       .get('/12/stats/accounts/gq180y')
-      .query(statsQuery('CAMPAIGN', ['h7z2k'], '2021-10-30T22:00:00Z', '2021-10-31T23:00:00Z'))
-      .reply(200, (uri) => statsBody(Object.fromEntries(new URL(uri, 'https://x').searchParams), 1, [{ id: 'h7z2k', impressions: [31] }]));
+      .query(sunday('CAMPAIGN', 'h7z2k'))
+      .reply(200, statsBody(sunday('CAMPAIGN', 'h7z2k'), 1, [{ id: 'h7z2k', impressions: [31] }]));
     const lineItems = xAds()
       .get('/12/accounts/gq180y/line_items')
       .query({ with_deleted: 'true', campaign_ids: 'h7z2k', count: '1000' })
@@ -123,11 +125,11 @@ describe('X Ads days in Europe/Madrid across the end of summer time (2021-10-31)
       .reply(200, fixture('locations-regions-es.json'))
       // Only the single-location line item is asked for; the other goes to the remainder.
       .get('/12/stats/accounts/gq180y')
-      .query(statsQuery('LINE_ITEM', ['lm101'], '2021-10-24T22:00:00Z', '2021-10-30T22:00:00Z'))
-      .reply(200, (uri) => statsBody(Object.fromEntries(new URL(uri, 'https://x').searchParams), 6, [{ id: 'lm101', impressions: [10, 11, 12, 13, 14, 15] }]))
+      .query(week('LINE_ITEM', 'lm101'))
+      .reply(200, statsBody(week('LINE_ITEM', 'lm101'), 6, [{ id: 'lm101', impressions: [10, 11, 12, 13, 14, 15] }]))
       .get('/12/stats/accounts/gq180y')
-      .query(statsQuery('LINE_ITEM', ['lm101'], '2021-10-30T22:00:00Z', '2021-10-31T23:00:00Z'))
-      .reply(200, (uri) => statsBody(Object.fromEntries(new URL(uri, 'https://x').searchParams), 1, [{ id: 'lm101', impressions: [16] }]));
+      .query(sunday('LINE_ITEM', 'lm101'))
+      .reply(200, statsBody(sunday('LINE_ITEM', 'lm101'), 1, [{ id: 'lm101', impressions: [16] }]));
     const scopes = [accountAndCampaigns(MADRID, 'campaign-madrid.json'), countryLookup('ES'), lineItems, totals];
     const h = await harness({ accounts: [MADRID], strategy: 'targeting', countries: ['ES'] });
     store = h.store;

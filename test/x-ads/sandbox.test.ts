@@ -1,7 +1,10 @@
 // End to end over loopback HTTP: the real Runner drives the X Ads connector (twitter-api-v2,
 // OAuth 1.0a signatures, async jobs, gzip downloads) against the sandbox, and what lands in
 // SQLite must equal the simulated world exactly, per campaign-day and per place.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Command } from 'commander';
 import { stringify } from 'yaml';
 import { TwitterApi, ApiResponseError } from 'twitter-api-v2';
 import http from 'node:http';
@@ -10,7 +13,8 @@ import { startSandboxServer, type RunningSandbox } from '../../src/sandbox/http.
 import { SIM_PERIOD, simCampaigns, simDays } from '../../src/sandbox/world.ts';
 import { X_SANDBOX_CREDENTIALS, xAdsDemoSource, xAdsSandbox } from '../../src/sandbox/x-ads.ts';
 import type { Store } from '../../src/store/store.ts';
-import { configWith, openTestStore, testRunner } from '../helpers/app.ts';
+import { registerCheckCommand } from '../../src/cli/check-command.ts';
+import { TARGETS_YAML, configWith, openTestStore, tempDir, testRunner } from '../helpers/app.ts';
 
 const registry = new Map([[xAdsConnector.platform, xAdsConnector]]);
 
@@ -120,5 +124,32 @@ describe('X Ads against the sandbox', () => {
     const error = (await client.ads.get('accounts/18ce54d4x5t', {}, { prefix: `${sandbox.baseUrl}/12/` }).catch((e: unknown) => e)) as ApiResponseError;
     expect(error.code).toBe(401);
     expect(error.data).toMatchObject({ errors: [{ code: 'UNAUTHORIZED_ACCESS' }] });
+  });
+
+  it('pauta check prints each account’s name and time zone', async () => {
+    const demo = xAdsDemoSource(sandbox.baseUrl);
+    const dir = tempDir();
+    const file = path.join(dir, 'pauta.yaml');
+    writeFileSync(file, `sources:\n${sourceYaml(demo.source)}\n${TARGETS_YAML}`);
+    for (const [k, v] of Object.entries(demo.env)) vi.stubEnv(k, v);
+    const out: string[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      out.push(String(chunk));
+      return true;
+    });
+    try {
+      const program = new Command('pauta').option('--config <file>').option('--db <file>').option('--log-level <level>').exitOverride();
+      registerCheckCommand(program);
+      await program.parseAsync(['node', 'pauta', 'check', '--config', file, '--db', path.join(dir, 'p.sqlite'), '--log-level', 'silent']);
+      expect(process.exitCode ?? 0).toBe(0);
+    } finally {
+      process.exitCode = undefined;
+      vi.unstubAllEnvs();
+      vi.restoreAllMocks();
+    }
+    const text = out.join('');
+    expect(text).toContain('source x-ads (x_ads): ok');
+    expect(text).toContain('✓ account 18ce54d4x5t: Consulados en X (sandbox), time zone America/Los_Angeles');
+    expect(text).not.toContain(demo.env.PAUTA_SANDBOX_X_CONSUMER_SECRET!);
   });
 });
