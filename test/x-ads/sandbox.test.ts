@@ -95,6 +95,23 @@ describe('X Ads against the sandbox', () => {
     }
   });
 
+  it('an API without REGIONS fails the source, names the targeting strategy and stores nothing', async () => {
+    const demo = xAdsDemoSource(sandbox.baseUrl);
+    const config = configWith(sourceYaml(demo.source), registry);
+    const store = await openTestStore();
+    try {
+      sandbox.ctx.faults.arm('x_ads.regions_unavailable', 1);
+      const [r] = await testRunner(config, registry, store, { env: demo.env }).runAll({ kind: 'backfill', from: '2021-11-01', to: '2021-11-14' }, 'r1', 'backfill');
+      expect(r!.status).toBe('failed');
+      expect(r!.error).toContain('set geo.strategy: targeting');
+      expect(await store.db.selectFrom('geo_days').selectAll().execute()).toEqual([]);
+      expect(await store.db.selectFrom('campaign_days').selectAll().execute()).toEqual([]);
+    } finally {
+      sandbox.ctx.faults.clear();
+      await store.close();
+    }
+  });
+
   it('rejects, as X does, a DAY range that does not start at the account’s local midnight', async () => {
     const client = new TwitterApi(
       { appKey: X_SANDBOX_CREDENTIALS.consumerKey, appSecret: X_SANDBOX_CREDENTIALS.consumerSecret, accessToken: X_SANDBOX_CREDENTIALS.accessToken, accessSecret: X_SANDBOX_CREDENTIALS.accessSecret },

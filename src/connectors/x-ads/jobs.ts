@@ -59,6 +59,12 @@ function expired(job: XJob, now: Date): boolean {
   return job.expires_at != null && Date.parse(job.expires_at) <= now.getTime();
 }
 
+/**
+ * At most this many of our jobs run at once: the account's limit is 100 PROCESSING jobs, shared
+ * with whoever else reads it; a bigger window is done in batches.
+ */
+export const MAX_JOBS_AT_ONCE = 50;
+
 /** Runs the jobs (reusing remembered ones) and returns each spec's downloaded stats by key. */
 export async function runJobs(
   client: XAdsClient,
@@ -66,13 +72,14 @@ export async function runJobs(
   specs: readonly JobSpec[],
   opts: JobRunOptions,
 ): Promise<Map<string, XStats>> {
-  const wanted = new Map(specs.map((s) => [s.key, s]));
+  const wanted = new Set(specs.map((s) => s.key));
   let remembered = ((await ctx.state.get<RememberedJob[]>(opts.stateKey)) ?? []).filter((j) => wanted.has(j.key));
   const save = () => ctx.state.set(opts.stateKey, remembered);
   const forget = async (id: string) => {
     remembered = remembered.filter((j) => j.id !== id);
     await save();
   };
+  const idOf = (spec: JobSpec) => remembered.find((j) => j.key === spec.key)?.id;
 
   // Jobs a previous attempt created: keep those still running or done, forget the rest.
   const known = new Map<string, XJob>();
@@ -88,8 +95,7 @@ export async function runJobs(
     if (remembered.length > 0) ctx.log.info({ jobs: remembered.map((j) => j.id) }, 'reusing X Ads jobs of an earlier attempt');
   }
 
-  for (const spec of specs) {
-    if (remembered.some((j) => j.key === spec.key)) continue;
+  const create = async (spec: JobSpec): Promise<void> => {
     let job: XJob;
     try {
       job = await client.createJob(opts.accountId, spec.request);
@@ -107,60 +113,66 @@ export async function runJobs(
     known.set(job.id_str, job);
     remembered.push({ key: spec.key, id: job.id_str });
     await save();
-  }
+  };
 
-  const idOf = new Map(remembered.map((j) => [j.key, j.id]));
-  const finished = new Map<string, XJob>();
   const started = ctx.now().getTime();
   let slept = 0;
-  let delay = opts.firstPollMs ?? 5_000;
   const maxPoll = opts.maxPollMs ?? 60_000;
-  for (;;) {
-    const pending: string[] = [];
-    for (const spec of specs) {
-      const id = idOf.get(spec.key)!;
-      const job = known.get(id);
-      if (job?.status === DONE && job.url) finished.set(spec.key, job);
-      else if (job && GONE.has(job.status)) {
-        await forget(id);
-        throw new FatalError(
-          `X Ads ${describe(spec)} ended ${job.status}; it is forgotten and will be created again on the next attempt. ` +
-            `If REGIONS jobs keep failing, set geo.strategy: targeting for this source.`,
-        );
-      } else pending.push(id);
-    }
-    if (pending.length === 0) break;
-    const elapsed = Math.max(slept, ctx.now().getTime() - started);
-    if (elapsed >= opts.timeoutMs) {
-      throw new FatalError(
-        `X Ads async job(s) ${pending.join(', ')} still not done after ${Math.round(elapsed / 60_000)} min (jobs.timeout_minutes); ` +
-          `they are remembered and will be reused when the window runs again`,
-      );
-    }
-    const wait = Math.min(delay, opts.timeoutMs - elapsed);
-    await ctx.sleep(wait);
-    slept += wait;
-    delay = Math.min(maxPoll, Math.round(delay * 1.5));
-    const polled = await client.jobs(opts.accountId, pending);
-    for (const id of pending) {
-      const job = polled.find((j) => j.id_str === id);
-      if (!job) {
-        await forget(id);
-        throw new FatalError(`X Ads async job ${id} is no longer listed by GET stats/jobs; it will be created again on the next attempt`);
+  /** Polls with growing waits until every job of the batch is SUCCESS with a url. */
+  const waitFor = async (batch: readonly JobSpec[]): Promise<void> => {
+    let delay = opts.firstPollMs ?? 5_000;
+    for (;;) {
+      const pending: string[] = [];
+      for (const spec of batch) {
+        const id = idOf(spec)!;
+        const job = known.get(id);
+        if (job && GONE.has(job.status)) {
+          await forget(id);
+          throw new FatalError(
+            `X Ads ${describe(spec)} ended ${job.status}; it is forgotten and will be created again on the next attempt. ` +
+              `If REGIONS jobs keep failing, set geo.strategy: targeting for this source.`,
+          );
+        }
+        if (!(job?.status === DONE && job.url)) pending.push(id);
       }
-      known.set(id, job);
+      if (pending.length === 0) return;
+      const elapsed = Math.max(slept, ctx.now().getTime() - started);
+      if (elapsed >= opts.timeoutMs) {
+        throw new FatalError(
+          `X Ads async job(s) ${pending.join(', ')} still not done after ${Math.round(elapsed / 60_000)} min (jobs.timeout_minutes); ` +
+            `they are remembered and will be reused when the window runs again`,
+        );
+      }
+      const wait = Math.min(delay, opts.timeoutMs - elapsed);
+      await ctx.sleep(wait);
+      slept += wait;
+      delay = Math.min(maxPoll, Math.round(delay * 1.5));
+      const polled = await client.jobs(opts.accountId, pending);
+      for (const id of pending) {
+        const job = polled.find((j) => j.id_str === id);
+        if (!job) {
+          await forget(id);
+          throw new FatalError(`X Ads async job ${id} is no longer listed by GET stats/jobs; it will be created again on the next attempt`);
+        }
+        known.set(id, job);
+      }
     }
-  }
+  };
 
   const out = new Map<string, XStats>();
-  for (const spec of specs) {
-    const job = finished.get(spec.key)!;
-    try {
-      out.set(spec.key, await client.download(job.url!, `job ${job.id_str}`));
-    } catch (error) {
-      // An expired or refused download link cannot be retried: the job must be created again.
-      if (error instanceof XAdsFatalError) await forget(job.id_str);
-      throw error;
+  for (let i = 0; i < specs.length; i += MAX_JOBS_AT_ONCE) {
+    const batch = specs.slice(i, i + MAX_JOBS_AT_ONCE);
+    for (const spec of batch) if (!idOf(spec)) await create(spec);
+    await waitFor(batch);
+    for (const spec of batch) {
+      const job = known.get(idOf(spec)!)!;
+      try {
+        out.set(spec.key, await client.download(job.url!, `job ${job.id_str}`));
+      } catch (error) {
+        // An expired or refused download link cannot be retried: the job must be created again.
+        if (error instanceof XAdsFatalError) await forget(job.id_str);
+        throw error;
+      }
     }
   }
   return out;
