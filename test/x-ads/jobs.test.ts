@@ -271,4 +271,30 @@ describe('X Ads campaigns and REGIONS jobs', () => {
     // Spent: a later run of these dates creates fresh jobs (numbers may have been restated).
     expect(await h.store.connectorState('x-ads').get(`jobs:${LA}:${FROM}:${TO}`)).toBeUndefined();
   });
+
+  it('sends every request to the endpoint override: X’s sandbox host, and a download host', async () => {
+    const ids = ['f2qqv'];
+    const id = '1458000000000000901';
+    const sandboxHost = 'https://ads-api-sandbox.twitter.com';
+    const scopes = [
+      nock(sandboxHost)
+        .get(`/12/accounts/${LA}`).reply(200, fixture('account-los-angeles.json'))
+        .get(`/12/accounts/${LA}/campaigns`).query({ with_deleted: 'true', count: '1000' }).reply(200, fixture('campaign-single.json'))
+        .get('/12/targeting_criteria/locations').query({ location_type: 'COUNTRIES', country_code: 'US', count: '1000' }).reply(200, fixture('locations-countries-us.json'))
+        .post(`/12/stats/jobs/accounts/${LA}`).query(jobQuery(ids)).reply(200, created(id, ids))
+        .get(`/12/stats/jobs/accounts/${LA}`).query({ job_ids: id }).reply(200, listed([id, 'SUCCESS', ids]))
+        .get(`/12/stats/accounts/${LA}`).query(statsQuery('CAMPAIGN', ids, START, END)).reply(200, totals(ids)),
+      // The job's url names ton.twimg.com; the same path is fetched from the override.
+      nock('https://files.pauta.test', { badheaders: ['authorization'] })
+        .get(`/advertiser-api-async-analytics/stats_job_${id}.json.gz`).reply(200, regionsFile(ids)),
+    ];
+    const h = await harness({
+      extra: `    endpoint: { ads_api: "${sandboxHost}/12/", download: "https://files.pauta.test/" }\n`,
+    });
+    store = h.store;
+    const result = await h.run(FROM, TO);
+    expect(result.error).toBeUndefined();
+    for (const s of scopes) s.done();
+    expect(await storedDays(h.store)).toHaveLength(2);
+  });
 });
