@@ -1,6 +1,7 @@
 // The platforms the sandbox serves, each with the source entry that points its connector at it.
 import { dv360DemoSource, dv360Sandbox } from './dv360.ts';
 import type { PlatformSandbox } from './http.ts';
+import { xAdsDemoSource, xAdsSandbox } from './x-ads.ts';
 
 export interface SandboxPlatform {
   sandbox: PlatformSandbox;
@@ -10,4 +11,5 @@ export interface SandboxPlatform {
 
 export const SANDBOX_PLATFORMS: readonly SandboxPlatform[] = [
   { sandbox: dv360Sandbox, demoSource: dv360DemoSource },
+  { sandbox: xAdsSandbox, demoSource: xAdsDemoSource },
 ];

@@ -1,0 +1,125 @@
+// The X (Twitter) Ads connector: daily impressions per campaign in the account's days, with
+// geography by REGIONS segmentation or by each line item's targeted location.
+import type { AccountInfo, CheckLine, Connector, ConnectorContext, FetchEvent } from '../types.ts';
+import { FatalError, PayloadError, describeError } from '../../core/errors.ts';
+import { isValidTimeZone, localDate, type DateWindow } from '../../core/dates.ts';
+import { XAdsClient } from './client.ts';
+import { xAdsSourceSchema, type XAdsSourceConfig } from './config.ts';
+import { toCampaignDays } from './mapping.ts';
+import type { XAccount, XCampaign } from './payloads.ts';
+import { jobsStateKey, regionsGeo, MAX_SEGMENTED_DAYS } from './regions.ts';
+import { syncDailyTotals } from './sync-stats.ts';
+import { targetingGeo } from './targeting.ts';
+
+/** X reports every account in America/Los_Angeles until its `timezone_switch_at`. */
+const ORIGINAL_ZONE = 'America/Los_Angeles';
+
+function accountZone(account: XAccount): string {
+  if (!isValidTimeZone(account.timezone)) {
+    throw new PayloadError(`X Ads account ${account.id}: unknown time zone "${account.timezone}"`);
+  }
+  return account.timezone;
+}
+
+/** Days before the switch are in America/Los_Angeles; pauta keeps one zone per account. */
+function assertAfterZoneSwitch(account: XAccount, zone: string, window: DateWindow): void {
+  if (!account.timezone_switch_at || zone === ORIGINAL_ZONE) return;
+  const switchDate = localDate(new Date(account.timezone_switch_at), zone);
+  if (window.from < switchDate) {
+    throw new FatalError(
+      `X Ads account ${account.id} switched from ${ORIGINAL_ZONE} to ${zone} on ${switchDate}; ` +
+        `X reports earlier days in ${ORIGINAL_ZONE}, so pauta reads this account from ${switchDate} on (window starts ${window.from})`,
+    );
+  }
+}
+
+/** Accounts read once per run: the runner passes the same context to accounts() and every fetch(). */
+const accountsOfRun = new WeakMap<ConnectorContext, Map<string, XAccount>>();
+
+async function accountOf(client: XAdsClient, ctx: ConnectorContext, accountId: string): Promise<XAccount> {
+  const known = accountsOfRun.get(ctx) ?? new Map<string, XAccount>();
+  accountsOfRun.set(ctx, known);
+  let account = known.get(accountId);
+  if (!account) {
+    account = await client.getAccount(accountId);
+    known.set(accountId, account);
+  }
+  return account;
+}
+
+async function selectCampaigns(client: XAdsClient, accountId: string, cfg: XAdsSourceConfig): Promise<XCampaign[]> {
+  const all = await client.campaigns(accountId, cfg.campaigns?.ids);
+  const pattern = cfg.campaigns?.name_pattern ? new RegExp(cfg.campaigns.name_pattern, 'i') : undefined;
+  const seen = new Set<string>();
+  return all.filter((c) => {
+    if (seen.has(c.id)) return false;
+    seen.add(c.id);
+    return pattern ? pattern.test(c.name) : true;
+  });
+}
+
+export const xAdsConnector: Connector<XAdsSourceConfig> = {
+  platform: 'x_ads',
+  configSchema: xAdsSourceSchema,
+  // One window fits one REGIONS job range (≤ 45 days segmented); the ≤ 7-day limit of
+  // synchronous stats is met inside the connector by splitting each window.
+  maxWindowDays: MAX_SEGMENTED_DAYS,
+  // Impressions are final after 24 hours: re-pull the last three days.
+  lookbackDays: 3,
+
+  async accounts(cfg, ctx): Promise<AccountInfo[]> {
+    const client = XAdsClient.fromConfig(cfg, ctx);
+    const out: AccountInfo[] = [];
+    for (const accountId of cfg.account_ids) {
+      const account = await accountOf(client, ctx, accountId);
+      out.push({ accountId, name: account.name ?? undefined, timeZone: accountZone(account) });
+    }
+    return out;
+  },
+
+  async check(cfg, ctx) {
+    const lines: CheckLine[] = [];
+    let client: XAdsClient;
+    try {
+      // No retries: check reports a rate limit instead of waiting it out.
+      client = XAdsClient.fromConfig(cfg, { ...ctx, call: (_label, request) => request() });
+      lines.push({ ok: true, subject: 'credentials', detail: 'OAuth 1.0a consumer key/secret and access token/secret are set' });
+    } catch (error) {
+      return { ok: false, lines: [{ ok: false, subject: 'credentials', detail: describeError(error) }] };
+    }
+    for (const accountId of cfg.account_ids) {
+      try {
+        const account = await client.getAccount(accountId);
+        lines.push({ ok: true, subject: `account ${accountId}`, detail: `${account.name ?? '(no name)'}, time zone ${accountZone(account)}` });
+      } catch (error) {
+        lines.push({ ok: false, subject: `account ${accountId}`, detail: describeError(error) });
+      }
+    }
+    return { ok: lines.every((l) => l.ok), lines };
+  },
+
+  async *fetch(cfg, window, ctx: ConnectorContext): AsyncIterable<FetchEvent> {
+    const client = XAdsClient.fromConfig(cfg, ctx);
+    for (const accountId of cfg.account_ids) {
+      const account = await accountOf(client, ctx, accountId);
+      const zone = accountZone(account);
+      assertAfterZoneSwitch(account, zone, window);
+      const campaigns = await selectCampaigns(client, accountId, cfg);
+      if (campaigns.length > 0) {
+        const ids = campaigns.map((c) => c.id);
+        const geo =
+          cfg.geo.strategy === 'regions'
+            ? await regionsGeo(client, ctx, cfg, accountId, zone, window, ids)
+            : await targetingGeo(client, ctx, cfg, accountId, zone, window, ids);
+        // Totals last, so they are the freshest snapshot next to the jobs' geography.
+        const totals = await syncDailyTotals(client, accountId, 'CAMPAIGN', ids, window, zone, cfg.placements);
+        for (const day of toCampaignDays(accountId, campaigns, totals, geo, cfg.geo.strategy)) {
+          yield { kind: 'day', day };
+        }
+        // This window's jobs are spent: a later run of the same dates must see restated numbers.
+        if (cfg.geo.strategy === 'regions') await ctx.state.delete(jobsStateKey(accountId, window));
+      }
+      yield { kind: 'account_done', accountId };
+    }
+  },
+};
