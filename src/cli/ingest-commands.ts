@@ -17,7 +17,7 @@ export function summarize(results: readonly SourceRunResult[]): string {
 }
 
 export function exitCodeFor(results: readonly SourceRunResult[]): number {
-  return results.some((r) => r.status === 'failed' || r.status === 'busy') ? EXIT.sourceFailed : EXIT.ok;
+  return results.some((r) => r.status !== 'ok' && r.status !== 'disabled') ? EXIT.sourceFailed : EXIT.ok;
 }
 
 export async function ingest(app: App, mode: RunMode, trigger: string, opts: { source?: string; waitMs?: number }): Promise<SourceRunResult[]> {
