@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT } from './cli/app.ts';
 import { registerCheckCommand } from './cli/check-command.ts';
+import { registerDaemonCommand } from './cli/daemon-command.ts';
 import { registerIngestCommands } from './cli/ingest-commands.ts';
 import { registerReportCommand } from './cli/report-command.ts';
 import { registerStatusCommand } from './cli/status-command.ts';
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   registerReportCommand(program);
   registerStatusCommand(program);
   registerCheckCommand(program);
+  registerDaemonCommand(program);
   return program;
 }
 
