@@ -177,8 +177,11 @@ export class Daemon {
     return this.tick('catch-up');
   }
 
-  /** Health endpoint (if enabled), the cron timer, then the catch-up run in the background. */
-  async start(): Promise<void> {
+  /**
+   * Health endpoint (if enabled), the cron timer, then the catch-up run in the background (its
+   * promise is returned for whoever wants to wait for it).
+   */
+  async start(): Promise<{ catchUp: Promise<TickReport | undefined> }> {
     const { config, log } = this.deps;
     if (config.health.enabled) {
       this.health = await startHealthServer(config.health.host, config.health.port, {
@@ -215,7 +218,11 @@ export class Daemon {
       },
       'daemon started',
     );
-    void this.catchUp().catch((error: unknown) => log.error({ err: error }, 'catch-up run failed'));
+    const catchUp = this.catchUp().catch((error: unknown) => {
+      log.error({ err: error }, 'catch-up run failed');
+      return undefined;
+    });
+    return { catchUp };
   }
 
   /** Stops the timer, lets the window in flight commit or roll back, closes the endpoint. */
