@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT } from './cli/app.ts';
 import { registerCheckCommand } from './cli/check-command.ts';
+import { registerDaemonCommand } from './cli/daemon-command.ts';
 import { registerIngestCommands } from './cli/ingest-commands.ts';
 import { registerReportCommand } from './cli/report-command.ts';
 import { registerSandboxCommands } from './cli/sandbox-commands.ts';
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerStatusCommand(program);
   registerCheckCommand(program);
   registerSandboxCommands(program);
+  registerDaemonCommand(program);
   return program;
 }
 

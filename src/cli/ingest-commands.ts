@@ -1,31 +1,173 @@
-// `pauta run` (one scheduled cycle now) and `pauta backfill --from --to [--source]`: the same
-// runner, the daemon's code path.
+// `pauta run` (one scheduled cycle now) and `pauta backfill --from --to [--source] [--dry-run]`:
+// the same runner, the daemon's code path. Ctrl-C or SIGTERM stops after the window in flight
+// commits or rolls back; running the same command again finishes the job (windows are replaced
+// whole, so nothing is skipped or counted twice, and the cursor never moves backwards).
 import type { Command } from 'commander';
+import type { AccountInfo, SourceConfigBase } from '../connectors/types.ts';
+import { windowDays, type DateWindow } from '../core/dates.ts';
 import { UsageError } from '../core/errors.ts';
-import { Runner, newRunId, type RunMode, type SourceRunResult } from '../ingest/runner.ts';
+import { createLogger } from '../core/log.ts';
+import { onShutdownSignals } from '../daemon/signals.ts';
+import { Runner, newRunId, type PlanEvent, type RunMode, type SourceRunResult, type WindowEvent } from '../ingest/runner.ts';
 import { EXIT, action, globalOptions, openApp, type App } from './app.ts';
 import { parseNonNegativeInt, requireDateOption } from './args.ts';
+import { createProgress, formatDuration } from './progress.ts';
+
+const count = (n: number) => n.toLocaleString('en-US');
 
 export function summarize(results: readonly SourceRunResult[]): string {
   return results
     .map((r) => {
       const head = `${r.sourceId}: ${r.status}`;
-      const body = r.status === 'ok' ? ` (${r.windowsDone} window(s), ${r.rows} row(s))` : '';
+      const body =
+        r.status === 'ok' || r.status === 'interrupted' || (r.status === 'failed' && r.windowsDone > 0)
+          ? ` (${r.windowsDone} window(s), ${count(r.rows)} row(s), ${count(r.requests ?? 0)} request(s), ${formatDuration(r.durationMs ?? 0)})`
+          : '';
       return `${head}${body}${r.error ? ` — ${r.error}` : ''}`;
     })
     .join('\n');
 }
 
 export function exitCodeFor(results: readonly SourceRunResult[]): number {
-  return results.some((r) => r.status === 'failed' || r.status === 'busy') ? EXIT.sourceFailed : EXIT.ok;
+  return results.some((r) => r.status !== 'ok' && r.status !== 'disabled') ? EXIT.sourceFailed : EXIT.ok;
 }
 
-export async function ingest(app: App, mode: RunMode, trigger: string, opts: { source?: string; waitMs?: number }): Promise<SourceRunResult[]> {
-  if (opts.source !== undefined && !app.config.sources.some((s) => s.id === opts.source)) {
-    throw new UsageError(`--source: no source "${opts.source}" in ${app.config.file} (have: ${app.config.sources.map((s) => s.id).join(', ') || 'none'})`);
+export interface IngestOptions {
+  source?: string | undefined;
+  waitMs?: number | undefined;
+  signal?: AbortSignal | undefined;
+  onPlan?: ((event: PlanEvent) => void) | undefined;
+  onWindow?: ((event: WindowEvent) => void) | undefined;
+  now?: (() => Date) | undefined;
+  sleep?: ((ms: number) => Promise<void>) | undefined;
+}
+
+function checkSource(app: App, source: string | undefined): void {
+  if (source !== undefined && !app.config.sources.some((s) => s.id === source)) {
+    throw new UsageError(`--source: no source "${source}" in ${app.config.file} (have: ${app.config.sources.map((s) => s.id).join(', ') || 'none'})`);
   }
-  const runner = new Runner(app.config, app.registry, { store: app.store, log: app.log, leaseWaitMs: opts.waitMs ?? 0 });
-  return runner.runAll(mode, newRunId(), trigger, opts.source);
+}
+
+export async function ingest(app: App, mode: RunMode, trigger: string, opts: IngestOptions): Promise<SourceRunResult[]> {
+  checkSource(app, opts.source);
+  const runner = new Runner(app.config, app.registry, {
+    store: app.store,
+    log: app.log,
+    leaseWaitMs: opts.waitMs ?? 0,
+    signal: opts.signal,
+    onPlan: opts.onPlan,
+    onWindow: opts.onWindow,
+    now: opts.now,
+    sleep: opts.sleep,
+  });
+  return runner.runAll(mode, newRunId(opts.now?.()), trigger, opts.source);
+}
+
+/** The sources a command covers: the one named (even if disabled), else every enabled one. */
+function sourcesInScope(app: App, source: string | undefined): SourceConfigBase[] {
+  return app.config.sources.filter((s) => (source === undefined ? s.enabled : s.id === source));
+}
+
+/** Who holds each source's lease right now, for a message before a backfill waits or gives up. */
+async function liveLeases(app: App, now: Date): Promise<Map<string, { holder: string; since: string }>> {
+  const rows = await app.store.db.selectFrom('leases').selectAll().where('expires_at', '>', now.toISOString()).execute();
+  return new Map(rows.map((r) => [r.source_id, { holder: r.holder, since: r.acquired_at }]));
+}
+
+/**
+ * How to finish what a backfill left undone: the same range from each unfinished source's first
+ * window that did not commit (earlier windows are stored; re-running them would also be safe).
+ */
+export function resumeHints(
+  app: App,
+  range: { from: string; to: string },
+  source: string | undefined,
+  results: readonly SourceRunResult[],
+): string[] {
+  const byId = new Map(results.map((r) => [r.sourceId, r]));
+  const hints: string[] = [];
+  for (const cfg of sourcesInScope(app, source)) {
+    const r = byId.get(cfg.id);
+    if (r?.status === 'ok') continue;
+    const from = r?.windows[r.windowsDone]?.from ?? range.from;
+    const why = r === undefined ? 'not started' : r.status;
+    hints.push(`  ${cfg.id} (${why}): npm run backfill -- --from ${from} --to ${range.to} --source ${cfg.id}`);
+  }
+  return hints;
+}
+
+export interface DryRunSource {
+  sourceId: string;
+  platform: string;
+  windows: { window: DateWindow; days: number; requests: number | null }[];
+  /** Sum over the windows; null when the connector gives no estimate. */
+  requests: number | null;
+  clampedTo?: string | undefined;
+  /** False before the first run: the end date was clamped assuming the westernmost zone. */
+  zonesKnown: boolean;
+  ingestingNow: { holder: string; since: string } | undefined;
+}
+
+/** The westernmost zone there is (UTC−12): its yesterday is the earliest anywhere. */
+const WESTERNMOST_ZONE = 'Etc/GMT+12';
+
+/** What a backfill would fetch, without touching the platforms or the database's data. */
+export async function planDryRun(app: App, range: { from: string; to: string }, source: string | undefined, now: Date): Promise<DryRunSource[]> {
+  checkSource(app, source);
+  const runner = new Runner(app.config, app.registry, { store: app.store, log: app.log, now: () => now });
+  const leases = await liveLeases(app, now);
+  const out: DryRunSource[] = [];
+  for (const cfg of sourcesInScope(app, source)) {
+    const stored = await app.store.db.selectFrom('accounts').selectAll().where('source_id', '=', cfg.id).execute();
+    const accounts: AccountInfo[] =
+      stored.length > 0
+        ? stored.map((a) => ({ accountId: a.account_id, timeZone: a.time_zone }))
+        : [{ accountId: '(unknown)', timeZone: WESTERNMOST_ZONE }];
+    const plan = await runner.plan(cfg, { kind: 'backfill', ...range }, accounts);
+    const connector = runner.connectorFor(cfg);
+    const windows = plan.windows.map((window) => ({
+      window,
+      days: windowDays(window),
+      requests: connector.estimateRequests ? connector.estimateRequests(cfg, window) : null,
+    }));
+    out.push({
+      sourceId: cfg.id,
+      platform: cfg.platform,
+      windows,
+      requests: connector.estimateRequests ? windows.reduce((n, w) => n + (w.requests ?? 0), 0) : null,
+      clampedTo: plan.clampedTo,
+      zonesKnown: stored.length > 0,
+      ingestingNow: leases.get(cfg.id),
+    });
+  }
+  return out;
+}
+
+export function renderDryRun(range: { from: string; to: string }, plan: readonly DryRunSource[]): string {
+  const lines = [`dry run: backfill ${range.from}..${range.to}; nothing is fetched or written`];
+  if (plan.length === 0) lines.push('no enabled sources');
+  for (const s of plan) {
+    const requests = s.requests === null ? `requests unknown (the ${s.platform} connector gives no estimate)` : `${count(s.requests)} request(s)`;
+    lines.push(`${s.sourceId} (${s.platform}): ${s.windows.length} window(s), ${requests}`);
+    if (s.clampedTo) lines.push(`  ends at ${s.clampedTo}, the last complete day${s.zonesKnown ? '' : ' (account time zones are known after the first run; assumed the westernmost)'}`);
+    if (s.ingestingNow) lines.push(`  being ingested now by ${s.ingestingNow.holder} since ${s.ingestingNow.since}: the backfill would wait (--wait SECONDS) or stop for this source`);
+    for (const w of s.windows) {
+      lines.push(`  ${w.window.from}..${w.window.to}  ${String(w.days).padStart(3)} day(s)  ${w.requests === null ? 'requests unknown' : `${count(w.requests)} request(s)`}`);
+    }
+  }
+  const known = plan.filter((s) => s.requests !== null);
+  const unknown = plan.filter((s) => s.requests === null).map((s) => s.sourceId);
+  if (plan.length > 1) {
+    const total = known.reduce((n, s) => n + s.requests!, 0);
+    const windows = plan.reduce((n, s) => n + s.windows.length, 0);
+    lines.push(`total: ${windows} window(s), ${count(total)} request(s)${unknown.length > 0 ? ` plus an unknown number for ${unknown.join(', ')}` : ''}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** The global --log-level or PAUTA_LOG_LEVEL if given; else quieter under progress bars. */
+function logLevelFor(explicit: string | undefined, bars: boolean): string | undefined {
+  return explicit ?? process.env.PAUTA_LOG_LEVEL ?? (bars ? 'warn' : undefined);
 }
 
 export function registerIngestCommands(program: Command): void {
@@ -38,11 +180,13 @@ export function registerIngestCommands(program: Command): void {
       action(async (opts: { source?: string; wait?: string }, cmd: Command) => {
         const waitMs = parseNonNegativeInt('wait', opts.wait, 0) * 1000;
         const app = await openApp(globalOptions(cmd));
+        const shutdown = onShutdownSignals(app.log);
         try {
-          const results = await ingest(app, { kind: 'scheduled' }, 'run', { source: opts.source, waitMs });
+          const results = await ingest(app, { kind: 'scheduled' }, 'run', { source: opts.source, waitMs, signal: shutdown.signal });
           process.stdout.write(`${summarize(results)}\n`);
           return exitCodeFor(results);
         } finally {
+          shutdown.dispose();
           await app.store.close();
         }
       }),
@@ -50,23 +194,67 @@ export function registerIngestCommands(program: Command): void {
 
   program
     .command('backfill')
-    .description('fetch an explicit date range (account-local dates, inclusive)')
+    .description('fetch an explicit date range (account-local dates, inclusive) through the daemon\'s code path')
     .requiredOption('--from <date>', 'first date, YYYY-MM-DD')
     .requiredOption('--to <date>', 'last date, YYYY-MM-DD')
     .option('--source <id>', 'only this source')
-    .option('--wait <seconds>', 'wait this long for a source another process is ingesting')
+    .option('--wait <seconds>', 'wait this long for a source another process (the daemon) is ingesting')
+    .option('--dry-run', 'print the windows and the API requests per source, fetch nothing')
+    .option('--no-progress', 'no progress bar or progress lines')
     .action(
-      action(async (opts: { from: string; to: string; source?: string; wait?: string }, cmd: Command) => {
+      action(async (opts: { from: string; to: string; source?: string; wait?: string; dryRun?: boolean; progress: boolean }, cmd: Command) => {
         const from = requireDateOption('from', opts.from);
         const to = requireDateOption('to', opts.to);
         if (from > to) throw new UsageError(`--from ${from} is after --to ${to}`);
         const waitMs = parseNonNegativeInt('wait', opts.wait, 0) * 1000;
-        const app = await openApp(globalOptions(cmd));
+        const global = globalOptions(cmd);
+        const range = { from, to };
+
+        if (opts.dryRun) {
+          const app = await openApp(global);
+          try {
+            process.stdout.write(renderDryRun(range, await planDryRun(app, range, opts.source, new Date())));
+            return EXIT.ok;
+          } finally {
+            await app.store.close();
+          }
+        }
+
+        const bars = opts.progress && process.stderr.isTTY === true;
+        const progress = opts.progress ? createProgress({ tty: bars }) : undefined;
+        const log = createLogger({
+          level: logLevelFor(global.logLevel, bars),
+          pretty: bars ? true : undefined,
+          destination: progress?.logDestination,
+        });
+        const app = await openApp(global, { log });
+        const shutdown = onShutdownSignals(app.log);
         try {
-          const results = await ingest(app, { kind: 'backfill', from, to }, 'backfill', { source: opts.source, waitMs });
+          checkSource(app, opts.source);
+          const leases = await liveLeases(app, new Date());
+          for (const cfg of sourcesInScope(app, opts.source)) {
+            const lease = leases.get(cfg.id);
+            if (!lease) continue;
+            const what = `${cfg.id} is being ingested by ${lease.holder} (since ${lease.since})`;
+            process.stderr.write(waitMs > 0 ? `${what}: waiting up to ${waitMs / 1000}s for it\n` : `${what}: it will be reported busy; pass --wait SECONDS to wait for it\n`);
+          }
+          const results = await ingest(app, { kind: 'backfill', ...range }, 'backfill', {
+            source: opts.source,
+            waitMs,
+            signal: shutdown.signal,
+            onPlan: progress ? (e) => progress.onPlan(e) : undefined,
+            onWindow: progress ? (e) => progress.onWindow(e) : undefined,
+          });
+          progress?.stop();
           process.stdout.write(`${summarize(results)}\n`);
-          return exitCodeFor(results);
+          const hints = resumeHints(app, range, opts.source, results);
+          if (hints.length > 0) {
+            process.stdout.write(`to finish (stored windows stay; re-running any part is safe):\n${hints.join('\n')}\n`);
+          }
+          return exitCodeFor(results) === EXIT.ok && hints.length === 0 ? EXIT.ok : EXIT.sourceFailed;
         } finally {
+          progress?.stop();
+          shutdown.dispose();
           await app.store.close();
         }
       }),

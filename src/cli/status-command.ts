@@ -1,36 +1,77 @@
-// `pauta status [--format table|json]`: exits 1 when an enabled source is stale, so a
+// `pauta status [--format table|json] [--stale-after N]`: per source the last date stored, the
+// lag, the last run and the next scheduled run. Exits 1 when an enabled source is stale, so a
 // monitoring check can call it.
 import type { Command } from 'commander';
-import { sourceStatus } from '../ingest/status.ts';
-import { EXIT, action, globalOptions, openApp } from './app.ts';
+import { DateTime } from 'luxon';
+import { statusReport, type SourceStatusLine, type StatusReport } from '../ingest/status.ts';
+import { EXIT, action, globalOptions, openApp, type App } from './app.ts';
 import { parseChoice, parseNonNegativeInt } from './args.ts';
+
+export const STATUS_FORMATS = ['table', 'json'] as const;
+export type StatusFormat = (typeof STATUS_FORMATS)[number];
+
+/** An instant as the people who set the schedule read it: in the schedule's zone. */
+function when(iso: string, zone: string): string {
+  return DateTime.fromISO(iso, { zone }).toFormat('yyyy-LL-dd HH:mm ZZZZ');
+}
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+}
+
+function sourceLine(l: SourceStatusLine, report: StatusReport): string {
+  const zone = report.schedule.timezone;
+  const state = !l.enabled ? 'off  ' : l.stale ? 'STALE' : 'ok   ';
+  const lag =
+    l.lagDays === null
+      ? 'never ingested'
+      : `last date ${l.lastDate}, ${l.lagDays === 0 ? 'up to date' : `${plural(l.lagDays, 'day')} behind ${l.lastComplete}`}`;
+  const threshold = l.stale && l.lagDays !== null ? ` (stale after ${report.staleAfterDays})` : '';
+  const run = l.lastRun
+    ? `last run ${l.lastRun.status} at ${when(l.lastRun.finishedAt, zone)} (${l.lastRun.trigger}, ${plural(l.lastRun.windows, 'window')}, ${plural(l.lastRun.rows, 'row')})${l.lastRun.error ? `: ${l.lastRun.error}` : ''}`
+    : 'no runs yet';
+  const now = l.ingestingNow ? `; being ingested now by ${l.ingestingNow.holder} since ${when(l.ingestingNow.since, zone)}` : '';
+  return `${state} ${l.sourceId} (${l.platform}${l.enabled ? '' : ', disabled'}): ${lag}${threshold}; ${run}${now}`;
+}
+
+export function renderStatus(report: StatusReport, format: StatusFormat): string {
+  if (format === 'json') return `${JSON.stringify(report, null, 2)}\n`;
+  const lines = report.sources.length === 0 ? ['no sources configured'] : report.sources.map((l) => sourceLine(l, report));
+  const next = report.schedule.nextRunAt
+    ? `${when(report.schedule.nextRunAt, report.schedule.timezone)} (cron "${report.schedule.cron}" in ${report.schedule.timezone})`
+    : `none within a year (cron "${report.schedule.cron}")`;
+  lines.push(`next scheduled run: ${next}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** 1 when an enabled source is stale: the monitoring contract. */
+export function statusExitCode(report: StatusReport): number {
+  return report.sources.some((l) => l.stale) ? EXIT.sourceFailed : EXIT.ok;
+}
+
+export async function runStatus(
+  app: App,
+  opts: { format: StatusFormat; staleAfterDays: number; now?: Date },
+  write: (text: string) => void,
+): Promise<number> {
+  const report = await statusReport(app.store, app.config, opts.now ?? new Date(), opts.staleAfterDays);
+  write(renderStatus(report, opts.format));
+  return statusExitCode(report);
+}
 
 export function registerStatusCommand(program: Command): void {
   program
     .command('status')
-    .description('per source: last date stored, lag in days, last run')
-    .option('--format <format>', 'table or json', 'table')
-    .option('--stale-after <days>', 'lag that counts as stale (default: schedule.stale_after_days)')
+    .description('per source: last date stored, lag, last run, next scheduled run; exits 1 when a source is stale')
+    .option('--format <format>', STATUS_FORMATS.join(' or '), 'table')
+    .option('--stale-after <days>', 'lag in days that counts as stale (default: schedule.stale_after_days)')
     .action(
       action(async (opts: { format?: string; staleAfter?: string }, cmd: Command) => {
-        const format = parseChoice('format', opts.format, ['table', 'json'] as const, 'table');
+        const format = parseChoice('format', opts.format, STATUS_FORMATS, 'table');
         const app = await openApp(globalOptions(cmd));
         try {
-          const staleAfter = parseNonNegativeInt('stale-after', opts.staleAfter, app.config.schedule.stale_after_days);
-          const lines = await sourceStatus(app.store, app.config, new Date(), staleAfter);
-          if (format === 'json') {
-            process.stdout.write(`${JSON.stringify({ stale_after_days: staleAfter, sources: lines }, null, 2)}\n`);
-          } else {
-            if (lines.length === 0) process.stdout.write('no sources configured\n');
-            for (const l of lines) {
-              const lag = l.lagDays === null ? 'never ingested' : `${l.lagDays} day(s) behind`;
-              const run = l.lastRun ? `last run ${l.lastRun.status} at ${l.lastRun.finishedAt}${l.lastRun.error ? `: ${l.lastRun.error}` : ''}` : 'no runs yet';
-              process.stdout.write(
-                `${l.stale ? 'STALE' : 'ok   '} ${l.sourceId} (${l.platform}${l.enabled ? '' : ', disabled'}): last date ${l.lastDate ?? '—'}, ${lag}; ${run}\n`,
-              );
-            }
-          }
-          return lines.some((l) => l.stale) ? EXIT.sourceFailed : EXIT.ok;
+          const staleAfterDays = parseNonNegativeInt('stale-after', opts.staleAfter, app.config.schedule.stale_after_days);
+          return await runStatus(app, { format, staleAfterDays }, (text) => process.stdout.write(text));
         } finally {
           await app.store.close();
         }

@@ -1,17 +1,39 @@
-// Structured JSON lines to stdout (pretty on a terminal). Every line passes through `redact`
-// on its way out, so a secret that reached a message or an error by accident is still masked.
+// Structured JSON lines to stdout (pretty on a terminal). Secrets are kept out by construction,
+// in three layers: errors are serialized without the request/response objects that carry
+// credentials, credential-shaped keys are censored, and every line passes through `redact` on
+// its way out, so a secret that reached a message by accident is still masked.
 import pino from 'pino';
 import pretty from 'pino-pretty';
+import { describeError } from './errors.ts';
 import { redact } from './redact.ts';
 
 export type Logger = pino.Logger;
 
 export interface LoggerOptions {
-  level?: string;
+  level?: string | undefined;
   /** Force pretty or JSON output; default: pretty when stdout is a terminal. */
-  pretty?: boolean;
+  pretty?: boolean | undefined;
   /** Where lines go (tests pass a collecting stream). */
-  destination?: NodeJS.WritableStream;
+  destination?: NodeJS.WritableStream | undefined;
+}
+
+const MASK = '[redacted]';
+
+/** Keys whose values are credentials whatever they hold, at the top level or one level down. */
+const CREDENTIAL_KEYS = ['headers', 'authorization', 'password', 'secret', 'token', 'access_token', 'refresh_token', 'client_secret', 'apiKey', 'api_key'];
+const REDACT_PATHS = [...CREDENTIAL_KEYS, ...CREDENTIAL_KEYS.map((k) => `*.${k}`)];
+
+/** The parts of an error worth a log line; HTTP client errors also carry their request, never logged. */
+export function serializeError(error: unknown, depth = 0): Record<string, unknown> {
+  if (!(error instanceof Error)) return { message: redact(describeError(error)) };
+  const out: Record<string, unknown> = { type: error.name, message: redact(error.message) };
+  const extra = error as Error & { code?: unknown; status?: unknown; statusCode?: unknown };
+  if (typeof extra.code === 'string' || typeof extra.code === 'number') out.code = extra.code;
+  const status = extra.status ?? extra.statusCode;
+  if (typeof status === 'number') out.status = status;
+  if (error.stack) out.stack = redact(error.stack);
+  if (error.cause !== undefined && depth < 3) out.cause = serializeError(error.cause, depth + 1);
+  return out;
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
@@ -26,8 +48,9 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       level,
       base: undefined,
       timestamp: pino.stdTimeFunctions.isoTime,
+      redact: { paths: REDACT_PATHS, censor: MASK },
       hooks: { streamWrite: (line: string) => redact(line) },
-      serializers: { err: pino.stdSerializers.err },
+      serializers: { err: serializeError, error: serializeError },
     },
     stream,
   );

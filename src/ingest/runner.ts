@@ -31,8 +31,15 @@ export interface RunnerDeps {
   leaseTtlMs?: number;
   /** How long to wait for another process's lease before giving up (0: don't wait). */
   leaseWaitMs?: number;
+  /** Called once a source's windows are known, before the first is fetched (progress totals). */
+  onPlan?: (event: PlanEvent) => void;
   /** Called after each window, for progress display. */
   onWindow?: (event: WindowEvent) => void;
+}
+
+export interface PlanEvent {
+  sourceId: string;
+  windows: DateWindow[];
 }
 
 export interface WindowEvent {
@@ -41,10 +48,14 @@ export interface WindowEvent {
   index: number;
   total: number;
   rows: number;
-  status: 'ok' | 'failed';
+  /** Platform requests the window took (attempts through `ctx.call`, retries included). */
+  requests: number;
+  durationMs: number;
+  status: 'ok' | 'failed' | 'interrupted';
 }
 
-export type SourceStatus = 'ok' | 'failed' | 'busy' | 'disabled';
+/** `interrupted`: the run's signal was aborted (shutdown); whatever window was in flight rolled back. */
+export type SourceStatus = 'ok' | 'failed' | 'busy' | 'disabled' | 'interrupted';
 
 export interface SourceRunResult {
   sourceId: string;
@@ -52,6 +63,9 @@ export interface SourceRunResult {
   windows: DateWindow[];
   windowsDone: number;
   rows: number;
+  /** Platform requests made (attempts through `ctx.call`, retries included). */
+  requests: number;
+  durationMs: number;
   error?: string | undefined;
   /** A backfill end moved back to the last complete day. */
   clampedTo?: string | undefined;
@@ -87,14 +101,20 @@ export function makeContext(
   cfg: SourceConfigBase,
   deps: RunnerDeps,
   log: Logger,
+  /** Told of every request attempt, for request counts. */
+  onRequest?: () => void,
 ): ConnectorContext {
   const sleep = deps.sleep ?? ((ms: number) => defaultSleep(ms, deps.signal));
   const policy = deps.retry ?? DEFAULT_RETRY_POLICY;
+  const counted = <T>(request: () => Promise<T>) => () => {
+    onRequest?.();
+    return request();
+  };
   return {
     sourceId: cfg.id,
     log,
     env: deps.env ?? process.env,
-    call: (label, request) => withRetry(label, request, policy, { sleep, log, signal: deps.signal }),
+    call: (label, request) => withRetry(label, counted(request), policy, { sleep, log, signal: deps.signal }),
     sleep,
     now: deps.now ?? (() => new Date()),
     state: deps.store.connectorState(cfg.id),
@@ -123,7 +143,7 @@ export class Runner {
     for (const cfg of this.config.sources) {
       if (only !== undefined && cfg.id !== only) continue;
       if (!cfg.enabled && only === undefined) {
-        results.push({ sourceId: cfg.id, status: 'disabled', windows: [], windowsDone: 0, rows: 0 });
+        results.push({ sourceId: cfg.id, status: 'disabled', windows: [], windowsDone: 0, rows: 0, requests: 0, durationMs: 0 });
         continue;
       }
       if (this.deps.signal?.aborted) break;
@@ -154,8 +174,13 @@ export class Runner {
     const { store } = this.deps;
     const log = this.deps.log.child({ runId, source: cfg.id });
     const holder = this.deps.holder ?? defaultHolder();
-    const startedAt = this.now().toISOString();
-    const result: SourceRunResult = { sourceId: cfg.id, status: 'ok', windows: [], windowsDone: 0, rows: 0 };
+    const started = this.now();
+    const startedAt = started.toISOString();
+    const result: SourceRunResult = { sourceId: cfg.id, status: 'ok', windows: [], windowsDone: 0, rows: 0, requests: 0, durationMs: 0 };
+    const finish = (): SourceRunResult => {
+      result.durationMs = this.now().getTime() - started.getTime();
+      return result;
+    };
 
     const lease = await this.acquireLease(cfg.id, holder);
     if (!lease.ok) {
@@ -163,7 +188,7 @@ export class Runner {
       result.error = lease.message;
       log.warn(lease.message);
       await store.logRun({ runId, sourceId: cfg.id, trigger, status: 'busy', error: lease.message, startedAt, finishedAt: this.now().toISOString() });
-      return result;
+      return finish();
     }
     const heartbeat = setInterval(() => {
       void store.acquireLease(cfg.id, holder, this.now(), this.leaseTtl()).catch(() => undefined);
@@ -172,22 +197,38 @@ export class Runner {
 
     try {
       const connector = this.connectorFor(cfg);
-      const ctx = makeContext(cfg, this.deps, log);
+      const ctx = makeContext(cfg, this.deps, log, () => {
+        result.requests += 1;
+      });
       const accounts = await connector.accounts(cfg, ctx);
       await store.saveAccounts(cfg.id, accounts, this.now().toISOString());
       const plan = await this.plan(cfg, mode, accounts);
       result.windows = plan.windows;
       result.clampedTo = plan.clampedTo;
       if (plan.clampedTo) log.info({ to: plan.clampedTo }, 'backfill end moved to the last complete day');
+      this.deps.onPlan?.({ sourceId: cfg.id, windows: plan.windows });
       let cursor = await store.getCursor(cfg.id);
 
       for (const [index, window] of plan.windows.entries()) {
         if (this.deps.signal?.aborted) {
-          result.status = 'failed';
-          result.error = 'interrupted before all windows ran';
+          result.status = 'interrupted';
+          result.error = `source ${cfg.id}: interrupted after ${result.windowsDone} of ${plan.windows.length} window(s)`;
+          log.warn({ windowsDone: result.windowsDone, windows: plan.windows.length }, 'interrupted before all windows ran');
           break;
         }
-        const windowStarted = this.now().toISOString();
+        const windowStart = this.now();
+        const windowStarted = windowStart.toISOString();
+        const requestsBefore = result.requests;
+        const event = (status: WindowEvent['status'], rows: number): WindowEvent => ({
+          sourceId: cfg.id,
+          window,
+          index,
+          total: plan.windows.length,
+          rows,
+          requests: result.requests - requestsBefore,
+          durationMs: this.now().getTime() - windowStart.getTime(),
+          status,
+        });
         try {
           const fetched = await this.fetchWindow(connector, cfg, window, ctx);
           const moved = nextCursor(cursor, window);
@@ -207,35 +248,50 @@ export class Runner {
           if (moved !== undefined) cursor = moved;
           result.rows += rows;
           result.windowsDone += 1;
-          log.debug({ window, rows, days: fetched.days.length }, 'window stored');
+          const done = event('ok', rows);
+          log.info({ window, rows, days: fetched.days.length, requests: done.requests, durationMs: done.durationMs }, 'window stored');
           for (const s of fetched.skipped) log.warn({ window }, s);
-          this.deps.onWindow?.({ sourceId: cfg.id, window, index, total: plan.windows.length, rows, status: 'ok' });
+          this.deps.onWindow?.(done);
         } catch (error) {
-          const message = windowError(cfg.id, window, error);
-          result.status = 'failed';
+          // A shutdown aborts the signal; the window's transaction never began, so nothing of it
+          // is stored and the next run fetches it again.
+          const interrupted = this.deps.signal?.aborted === true;
+          const message = interrupted
+            ? `source ${cfg.id}, window ${window.from}..${window.to} interrupted by shutdown: nothing of it was stored; the next run fetches it again`
+            : windowError(cfg.id, window, error);
+          result.status = interrupted ? 'interrupted' : 'failed';
           result.error = message;
-          log.error({ window, err: redact(describeError(error)) }, message);
+          const failed = event(result.status, 0);
+          if (interrupted) log.warn({ window, durationMs: failed.durationMs }, message);
+          else log.error({ window, requests: failed.requests, durationMs: failed.durationMs, err: redact(describeError(error)) }, message);
           await store.logRun({ runId, sourceId: cfg.id, trigger, window, status: 'failed', error: message, startedAt: windowStarted, finishedAt: this.now().toISOString() });
-          this.deps.onWindow?.({ sourceId: cfg.id, window, index, total: plan.windows.length, rows: 0, status: 'failed' });
+          this.deps.onWindow?.(failed);
           // The cursor cannot pass a failed window, and the next windows would meet the same
           // credentials or quota: stop this source here; the next run starts again from the cursor.
           break;
         }
       }
       if (result.status === 'ok') {
-        log.info({ windows: result.windowsDone, rows: result.rows }, plan.windows.length === 0 ? 'up to date' : 'source done');
+        log.info(
+          { windows: result.windowsDone, rows: result.rows, requests: result.requests, durationMs: this.now().getTime() - started.getTime() },
+          plan.windows.length === 0 ? 'up to date' : 'source done',
+        );
       }
     } catch (error) {
-      const message = `source ${cfg.id}: ${redact(describeError(error))}`;
-      result.status = 'failed';
+      const interrupted = this.deps.signal?.aborted === true;
+      const message = interrupted
+        ? `source ${cfg.id}: interrupted by shutdown before any window was fetched`
+        : `source ${cfg.id}: ${redact(describeError(error))}`;
+      result.status = interrupted ? 'interrupted' : 'failed';
       result.error = message;
-      log.error(message);
+      if (interrupted) log.warn(message);
+      else log.error(message);
       await store.logRun({ runId, sourceId: cfg.id, trigger, status: 'failed', error: message, startedAt, finishedAt: this.now().toISOString() });
     } finally {
       clearInterval(heartbeat);
       await store.releaseLease(cfg.id, holder);
     }
-    return result;
+    return finish();
   }
 
   private leaseTtl(): number {

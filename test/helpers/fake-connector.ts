@@ -2,8 +2,9 @@
 // so tests can restate a day, throw mid-window or count calls.
 import { z } from 'zod';
 import { envVarName, sourceBaseShape } from '../../src/config/fields.ts';
-import type { CampaignDay, Connector, FetchEvent } from '../../src/connectors/types.ts';
+import type { CampaignDay, Connector, ConnectorContext, FetchEvent } from '../../src/connectors/types.ts';
 import { eachDate, type DateWindow } from '../../src/core/dates.ts';
+import { readSecret } from '../../src/core/redact.ts';
 
 export const fakeSchema = z.strictObject({
   ...sourceBaseShape,
@@ -20,6 +21,13 @@ export interface FakePlatform {
   failOn?: { accountId?: string; date: string; error: () => Error };
   skip?: { accountId: string; reason: string };
   windows: DateWindow[];
+  /**
+   * Runs before each (account, date) is read, with the runner's context: a test can make a
+   * request through `ctx.call`, wait on a gate, or stop the run there.
+   */
+  onDate?: (accountId: string, date: string, ctx: ConnectorContext) => Promise<void> | void;
+  /** Gives the connector an `estimateRequests` (for `backfill --dry-run`). */
+  requestsPerWindow?: (cfg: FakeConfig, window: DateWindow) => number;
 }
 
 export function fakeConnector(platform: FakePlatform, defaults = { maxWindowDays: 10, lookbackDays: 3 }): Connector<FakeConfig> {
@@ -34,8 +42,10 @@ export function fakeConnector(platform: FakePlatform, defaults = { maxWindowDays
     async check(cfg) {
       return { ok: true, lines: cfg.accounts.map((a) => ({ ok: true, subject: a.id, detail: a.time_zone })) };
     },
-    async *fetch(cfg, window): AsyncIterable<FetchEvent> {
+    async *fetch(cfg, window, ctx): AsyncIterable<FetchEvent> {
       platform.windows.push(window);
+      // Read the way a real connector reads its credential, so it is registered for redaction.
+      if (cfg.api_key_env) readSecret(ctx.env, cfg.api_key_env, `source ${cfg.id}: api key`);
       for (const account of cfg.accounts) {
         if (platform.skip?.accountId === account.id) {
           yield { kind: 'account_skipped', accountId: account.id, reason: platform.skip.reason };
@@ -43,6 +53,7 @@ export function fakeConnector(platform: FakePlatform, defaults = { maxWindowDays
         }
         for (const date of eachDate(window)) {
           const f = platform.failOn;
+          await platform.onDate?.(account.id, date, ctx);
           if (f && f.date === date && (f.accountId === undefined || f.accountId === account.id)) throw f.error();
           for (const d of platform.days(account.id, date)) {
             yield { kind: 'day', day: { ...d, accountId: account.id, date } };
@@ -51,6 +62,7 @@ export function fakeConnector(platform: FakePlatform, defaults = { maxWindowDays
         yield { kind: 'account_done', accountId: account.id };
       }
     },
+    ...(platform.requestsPerWindow ? { estimateRequests: platform.requestsPerWindow } : {}),
   };
 }
 
