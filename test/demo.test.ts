@@ -11,9 +11,11 @@ import type { RunningSandbox } from '../src/sandbox/http.ts';
 import { SANDBOX_PLATFORMS } from '../src/sandbox/platforms.ts';
 import { SIM_CAMPAIGNS, SIM_PERIOD, simDays } from '../src/sandbox/world.ts';
 import type { Store } from '../src/store/store.ts';
+import type { TargetConfig } from '../src/config/schema.ts';
 import { openTestStore, snapshot } from './helpers/app.ts';
 
 let sandbox: RunningSandbox;
+let demoTargets: TargetConfig[] = [];
 let store: Store;
 const registry = defaultRegistry();
 const served = new Set(SANDBOX_PLATFORMS.map((p) => p.sandbox.name));
@@ -30,8 +32,10 @@ afterAll(async () => {
 
 describe.skipIf(campaigns.length === 0)('demo end to end', () => {
   it('stores exactly the sandbox ground truth, per campaign, day and place', async () => {
-    const { results } = await runDemo({ store, registry, log: silentLogger(), baseUrl: sandbox.baseUrl });
+    const { results, config } = await runDemo({ store, registry, log: silentLogger(), baseUrl: sandbox.baseUrl });
+    demoTargets = config.targets;
     expect(results.map((r) => [r.sourceId, r.status, r.error])).toEqual(results.map((r) => [r.sourceId, 'ok', undefined]));
+    expect(results.map((r) => r.sourceId).sort()).toEqual([...served].map((p) => p.replace('_', '-')).sort());
 
     for (const c of campaigns) {
       const truth = simDays(c, SIM_PERIOD.from, SIM_PERIOD.to);
@@ -56,7 +60,7 @@ describe.skipIf(campaigns.length === 0)('demo end to end', () => {
   });
 
   it('computes the indicator from it: per target and combined', async () => {
-    const ind = await impressionsIndicator(store, (await import('./helpers/app.ts')).configWith('  []', new Map()).targets, SIM_PERIOD.to);
+    const ind = await impressionsIndicator(store, demoTargets, SIM_PERIOD.to);
     const byChannel = (ch: string[]) =>
       campaigns.filter((c) => ch.includes(c.channel)).reduce((s, c) => s + simDays(c, SIM_PERIOD.from, SIM_PERIOD.to).reduce((t, d) => t + d.impressions, 0), 0);
     expect(ind.targets[0]!.achieved).toBe(byChannel(['display']));
