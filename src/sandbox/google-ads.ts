@@ -204,7 +204,10 @@ const RULES: Record<string, ResourceRules> = {
     resources: ['customer'],
     segments: [],
     metrics: true,
-    simulated: new Set(['customer.id', 'customer.resource_name', 'customer.descriptive_name', 'customer.currency_code', 'customer.time_zone', 'customer.manager', 'customer.status', 'customer.test_account']),
+    simulated: new Set([
+      'customer.id', 'customer.resource_name', 'customer.descriptive_name', 'customer.currency_code', 'customer.time_zone',
+      'customer.manager', 'customer.status', 'customer.test_account',
+    ]),
   },
   campaign: {
     resources: ['campaign', 'customer', 'campaign_budget', 'bidding_strategy'],
@@ -476,7 +479,10 @@ function validate(query: Query, manager: boolean): ResourceRules {
         );
       }
       if (manager) {
-        throw queryError('REQUESTED_METRICS_FOR_MANAGER', 'Metrics cannot be requested for a manager account. To retrieve metrics, issue separate requests against each client account under the manager account.');
+        throw queryError(
+          'REQUESTED_METRICS_FOR_MANAGER',
+          'Metrics cannot be requested for a manager account. To retrieve metrics, issue separate requests against each client account under the manager account.',
+        );
       }
     } else if (prefix === 'segments') {
       if (!rules.segments.includes(field)) {
@@ -815,7 +821,12 @@ function searchStream(req: SandboxRequest, ctx: SandboxContext, customerId: stri
   }
   if (ctx.faults.take('google_ads.temporarily_exhausted')) {
     throw new AdsFailure('RESOURCE_EXHAUSTED', [
-      { category: 'quotaError', code: 'RESOURCE_TEMPORARILY_EXHAUSTED', message: 'Too many requests. Retry in 1 seconds.', details: { quotaErrorDetails: { rateScope: 'DEVELOPER', rateName: 'Requests per developer per second' } } },
+      {
+        category: 'quotaError',
+        code: 'RESOURCE_TEMPORARILY_EXHAUSTED',
+        message: 'Too many requests. Retry in 1 seconds.',
+        details: { quotaErrorDetails: { rateScope: 'DEVELOPER', rateName: 'Requests per developer per second' } },
+      },
     ]);
   }
   if (ctx.faults.take('google_ads.internal_error')) {
@@ -849,7 +860,9 @@ export const googleAdsSandbox: PlatformSandbox = {
     const [, version, customerId, method] = m;
     try {
       if (version !== API_VERSION) {
-        throw new AdsFailure('NOT_FOUND', [{ category: 'requestError', code: 'UNSUPPORTED_VERSION', message: `The sandbox serves Google Ads API ${API_VERSION}, not ${version}.` }]);
+        throw new AdsFailure('NOT_FOUND', [
+          { category: 'requestError', code: 'UNSUPPORTED_VERSION', message: `The sandbox serves Google Ads API ${API_VERSION}, not ${version}.` },
+        ]);
       }
       if (req.method !== 'POST') return { status: 405, body: { error: { code: 405, message: 'Method not allowed.', status: 'INVALID_ARGUMENT' } } };
       if (method !== 'searchStream') throw notSimulated(`googleAds:${method} (only googleAds:searchStream)`);

@@ -86,3 +86,18 @@ describe('google_ads source config', () => {
     expect(issues({ ...base, campaigns: { name_pattern: '(' } })[0]).toContain('valid regular expression');
   });
 });
+
+describe('config/pauta.yaml', () => {
+  it('ships a google_ads source the schema accepts', async () => {
+    const { loadConfig } = await import('../../src/config/load.ts');
+    const { defaultRegistry } = await import('../../src/connectors/index.ts');
+    const config = loadConfig('config/pauta.yaml', defaultRegistry());
+    expect(config.sources.find((s) => s.platform === 'google_ads')).toMatchObject({
+      id: 'google-ads',
+      login_customer_id: '9876543210',
+      customer_ids: ['1234567890', '2345678901'],
+      channels: ['DISPLAY', 'VIDEO'],
+      geo: { view: 'user_location_view' },
+    });
+  });
+});

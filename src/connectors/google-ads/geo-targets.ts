@@ -15,12 +15,6 @@ const LOOKUP_BATCH = 500;
 
 export type GeoTargetLookup = (ids: string[]) => Promise<GeoTarget[]>;
 
-export interface Placed {
-  geo: GeoImpressions[];
-  /** Country ids Google did not resolve: their impressions stay in the unplaced remainder. */
-  unknownCountryIds: string[];
-}
-
 export class GeoTargetDirectory {
   private changed = false;
 
@@ -38,7 +32,7 @@ export class GeoTargetDirectory {
     return this.targets.size;
   }
 
-  /** Looks up the ids not known yet, in batches, and saves what Google returned. */
+  /** Looks up the ids not known yet, in batches, and saves what Google returned; returns the ids it did not. */
   async resolve(ids: Iterable<string>, lookup: GeoTargetLookup): Promise<string[]> {
     const missing = [...new Set(ids)].filter((id) => !this.targets.has(id)).sort();
     for (let i = 0; i < missing.length; i += LOOKUP_BATCH) {
@@ -54,18 +48,17 @@ export class GeoTargetDirectory {
     return missing.filter((id) => !this.targets.has(id));
   }
 
-  /** Criterion-id counts → ISO 3166 points. Unplaceable rows are left to the `ZZ` remainder. */
-  place(counts: GeoCounts): Placed {
+  /**
+   * Criterion-id counts → ISO 3166 points. A row without a known country is left to the `ZZ`
+   * remainder; a region that is unknown, or not in that country, leaves the row country-only.
+   */
+  place(counts: GeoCounts): GeoImpressions[] {
     const geo: GeoImpressions[] = [];
-    const unknownCountryIds = new Set<string>();
     for (const [key, impressions] of counts) {
       const { countryId, regionId } = parseCellKey(key);
       if (countryId === undefined) continue;
       const country = this.targets.get(countryId);
-      if (!country?.countryCode) {
-        unknownCountryIds.add(countryId);
-        continue;
-      }
+      if (!country?.countryCode) continue;
       let countryCode: string;
       try {
         countryCode = toCountryCode(country.countryCode);
@@ -79,6 +72,6 @@ export class GeoTargetDirectory {
           : '';
       geo.push({ country: countryCode, region: regionCode, impressions });
     }
-    return { geo, unknownCountryIds: [...unknownCountryIds] };
+    return geo;
   }
 }

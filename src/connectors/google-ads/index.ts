@@ -7,8 +7,7 @@
 //                                   chosen location type);
 //   4. `FROM geo_target_constant` → ISO codes for place ids not resolved before.
 // Geo rows never exceed the total; the runner adds the rest as country `ZZ`. See README.md here.
-import type { AccountInfo, CheckLine, CheckResult, Connector, ConnectorContext, FetchEvent } from '../types.ts';
-import type { CampaignDay } from '../types.ts';
+import type { AccountInfo, CampaignDay, CheckLine, CheckResult, Connector, ConnectorContext, FetchEvent } from '../types.ts';
 import type { DateWindow } from '../../core/dates.ts';
 import { isValidTimeZone } from '../../core/dates.ts';
 import { FatalError, PayloadError, describeError } from '../../core/errors.ts';
@@ -31,6 +30,7 @@ import {
   toGeoTarget,
   type CustomerInfo,
   type GeoCounts,
+  type GeoTarget,
 } from './mapping.ts';
 
 /** Customer details are re-read after this long (a daemon lives for months). */
@@ -185,18 +185,21 @@ async function readCustomerWindow(
     client.fold(
       ctx,
       { customerId, operation: `geo target constants (${batch.length})`, query: geoTargetConstantsQuery(batch) },
-      () => [] as ReturnType<typeof toGeoTarget>[],
+      () => [] as GeoTarget[],
       (acc, row, index) => void acc.push(toGeoTarget(row, index)),
     ),
   );
   if (unresolved.length > 0) {
-    ctx.log.warn({ customer: customerId, ids: unresolved }, 'Google did not resolve these geo target constants: their impressions count as unplaced (ZZ)');
+    ctx.log.warn(
+      { customer: customerId, ids: unresolved },
+      'Google did not resolve these geo target constants: rows in those countries stay unplaced (ZZ), in those regions country-only',
+    );
   }
 
   const days = [...totals.days.values()];
   for (const day of days) {
     const counts = geoCounts.get(dayKey(day.campaignId, day.date));
-    if (counts) day.geo = directory.place(counts).geo;
+    if (counts) day.geo = directory.place(counts);
   }
   return days.sort((a, b) => a.date.localeCompare(b.date) || a.campaignId.localeCompare(b.campaignId));
 }
