@@ -132,3 +132,27 @@ describe('Google Ads against the sandbox', () => {
     expect(JSON.stringify(await res.json())).toContain('"authenticationError":"DEVELOPER_TOKEN_INVALID"');
   });
 });
+
+describe('Google Ads against the sandbox, geography from geographic_view', () => {
+  it('keeps the physical-presence rows of a view that also answers areas of interest, and matches the world', async () => {
+    const source = { ...demo.source, id: 'google-ads-geographic', geo: { view: 'geographic_view', location_type: 'LOCATION_OF_PRESENCE' } };
+    const config = parseConfig(`${stringify({ sources: [source] })}\n${TARGETS_YAML}`, 'demo.yaml', registry);
+    const own = await openTestStore();
+    try {
+      const runner = testRunner(config, registry, own, { now: AFTER_PERIOD, env: demo.env });
+      const october = { from: '2021-10-01', to: '2021-10-31' };
+      const [result] = await runner.runAll({ kind: 'backfill', ...october }, 'geographic', 'backfill');
+      expect(result).toMatchObject({ status: 'ok', windowsDone: 1 });
+      const geo = await own.db.selectFrom('geo_days').select(['campaign_id', 'date', 'country', 'region', 'impressions']).execute();
+      const expected = simCampaigns('google_ads').flatMap((c) =>
+        simDays(c, october.from, october.to).flatMap((d) => d.geo.map((g) => ({ campaign_id: c.campaignId, date: d.date, country: g.country, region: g.region, impressions: g.impressions }))),
+      );
+      const order = (r: { campaign_id: string; date: string; country: string; region: string }) => `${r.campaign_id}|${r.date}|${r.country}|${r.region}`;
+      expect(geo.sort((a, b) => order(a).localeCompare(order(b)))).toEqual(expected.sort((a, b) => order(a).localeCompare(order(b))));
+      const methods = await own.db.selectFrom('campaign_days').select('geo_method').distinct().execute();
+      expect(methods).toEqual([{ geo_method: 'geographic_view:location_of_presence' }]);
+    } finally {
+      await own.close();
+    }
+  });
+});
