@@ -3,6 +3,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import nock from 'nock';
 import { sql } from 'kysely';
+import type { GoogleAdsSourceConfig } from '../../src/connectors/google-ads/config.ts';
+import { googleAdsConnector } from '../../src/connectors/google-ads/index.ts';
+import { silentLogger } from '../../src/core/log.ts';
+import { makeContext } from '../../src/ingest/runner.ts';
 import type { Store } from '../../src/store/store.ts';
 import {
   CUSTOMER_ES,
@@ -444,11 +448,9 @@ describe('pauta check for Google Ads', () => {
     ];
     const ctx = await setup(sourceYaml(MCC_LINE, [CUSTOMER_US, CUSTOMER_ES]), SEPT_10);
     store = ctx.store;
-    const { googleAdsConnector } = await import('../../src/connectors/google-ads/index.ts');
-    const { makeContext } = await import('../../src/ingest/runner.ts');
-    const { silentLogger } = await import('../../src/core/log.ts');
-    const cfg = ctx.config.sources[0]!;
-    const check = await googleAdsConnector.check(cfg as never, makeContext(cfg, { store, log: silentLogger(), env: ENV, sleep: async () => undefined, now: SEPT_10 }, silentLogger()));
+    const cfg = ctx.config.sources[0] as GoogleAdsSourceConfig;
+    const connectorCtx = makeContext(cfg, { store, log: silentLogger(), env: ENV, sleep: async () => undefined, now: SEPT_10 }, silentLogger());
+    const check = await googleAdsConnector.check(cfg, connectorCtx);
     for (const s of scopes) s.done();
     expect(check.ok).toBe(false);
     expect(check.lines).toEqual([
