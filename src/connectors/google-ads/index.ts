@@ -40,15 +40,15 @@ type CustomerLookup =
   | { kind: 'ok'; info: CustomerInfo; at: number }
   | { kind: 'not_enabled'; reason: string; at: number };
 
-interface Session {
+interface Connection {
   client: GoogleAdsClient;
-  /** The secrets it was built from: a changed environment builds a new session. */
+  /** The secrets it was built from: a changed environment builds a new connection. */
   fingerprint: string;
   customers: Map<string, CustomerLookup>;
 }
 
 /** One client per configured source, so the OAuth access token is reused across windows. */
-const sessions = new WeakMap<GoogleAdsSourceConfig, Session>();
+const connections = new WeakMap<GoogleAdsSourceConfig, Connection>();
 
 function credentialNames(cfg: GoogleAdsSourceConfig): CredentialNames {
   return {
@@ -60,7 +60,7 @@ function credentialNames(cfg: GoogleAdsSourceConfig): CredentialNames {
   };
 }
 
-async function openSession(cfg: GoogleAdsSourceConfig, ctx: ConnectorContext): Promise<Session> {
+async function openConnection(cfg: GoogleAdsSourceConfig, ctx: ConnectorContext): Promise<Connection> {
   const developerToken = readSecret(ctx.env, cfg.developer_token_env, 'Google Ads developer token');
   const clientId = readSecret(ctx.env, cfg.client_id_env, 'Google Ads OAuth client id');
   const clientSecret = readSecret(ctx.env, cfg.client_secret_env, 'Google Ads OAuth client secret');
@@ -78,25 +78,25 @@ async function openSession(cfg: GoogleAdsSourceConfig, ctx: ConnectorContext): P
   return { client, fingerprint: [developerToken, clientId, clientSecret, refreshToken].join('\n'), customers: new Map() };
 }
 
-async function sessionFor(cfg: GoogleAdsSourceConfig, ctx: ConnectorContext): Promise<Session> {
-  const existing = sessions.get(cfg);
+async function connectionFor(cfg: GoogleAdsSourceConfig, ctx: ConnectorContext): Promise<Connection> {
+  const existing = connections.get(cfg);
   const fingerprint = [cfg.developer_token_env, cfg.client_id_env, cfg.client_secret_env, cfg.refresh_token_env]
     .map((v) => ctx.env[v] ?? '')
     .join('\n');
   if (existing && existing.fingerprint === fingerprint) return existing;
-  const session = await openSession(cfg, ctx);
-  sessions.set(cfg, session);
-  return session;
+  const connection = await openConnection(cfg, ctx);
+  connections.set(cfg, connection);
+  return connection;
 }
 
 /** The customer's time zone and currency, or why it cannot be read (CUSTOMER_NOT_ENABLED). */
-async function lookupCustomer(session: Session, ctx: ConnectorContext, customerId: string): Promise<CustomerLookup> {
+async function lookupCustomer(connection: Connection, ctx: ConnectorContext, customerId: string): Promise<CustomerLookup> {
   const now = ctx.now().getTime();
-  const cached = session.customers.get(customerId);
+  const cached = connection.customers.get(customerId);
   if (cached && now - cached.at < CUSTOMER_INFO_TTL_MS) return cached;
   let lookup: CustomerLookup;
   try {
-    const rows = await session.client.fold(
+    const rows = await connection.client.fold(
       ctx,
       { customerId, operation: 'customer details', query: customerQuery() },
       () => [] as CustomerInfo[],
@@ -110,7 +110,7 @@ async function lookupCustomer(session: Session, ctx: ConnectorContext, customerI
     if (!(error instanceof CustomerNotEnabledError)) throw error;
     lookup = { kind: 'not_enabled', reason: error.message, at: now };
   }
-  session.customers.set(customerId, lookup);
+  connection.customers.set(customerId, lookup);
   return lookup;
 }
 
@@ -124,12 +124,12 @@ function managerError(info: CustomerInfo): FatalError {
 /** The window's campaign days for one customer: totals first, then their geography. */
 async function readCustomerWindow(
   cfg: GoogleAdsSourceConfig,
-  session: Session,
+  connection: Connection,
   ctx: ConnectorContext,
   customerId: string,
   window: DateWindow,
 ): Promise<CampaignDay[]> {
-  const { client } = session;
+  const { client } = connection;
   const filter: CampaignFilter = { channels: cfg.channels, campaignIds: cfg.campaigns?.ids };
   const keep = campaignNameFilter(cfg.campaigns?.name_pattern);
   const span = `${window.from}..${window.to}`;
@@ -211,10 +211,10 @@ export const googleAdsConnector: Connector<GoogleAdsSourceConfig> = {
   lookbackDays: LOOKBACK_DAYS,
 
   async accounts(cfg, ctx): Promise<AccountInfo[]> {
-    const session = await sessionFor(cfg, ctx);
+    const connection = await connectionFor(cfg, ctx);
     const accounts: AccountInfo[] = [];
     for (const customerId of cfg.customer_ids) {
-      const lookup = await lookupCustomer(session, ctx, customerId);
+      const lookup = await lookupCustomer(connection, ctx, customerId);
       if (lookup.kind === 'not_enabled') {
         ctx.log.warn({ customer: customerId }, lookup.reason);
         continue;
@@ -226,9 +226,9 @@ export const googleAdsConnector: Connector<GoogleAdsSourceConfig> = {
   },
 
   async *fetch(cfg, window, ctx): AsyncIterable<FetchEvent> {
-    const session = await sessionFor(cfg, ctx);
+    const connection = await connectionFor(cfg, ctx);
     for (const customerId of cfg.customer_ids) {
-      const lookup = await lookupCustomer(session, ctx, customerId);
+      const lookup = await lookupCustomer(connection, ctx, customerId);
       if (lookup.kind === 'not_enabled') {
         yield { kind: 'account_skipped', accountId: customerId, reason: lookup.reason };
         continue;
@@ -246,10 +246,10 @@ export const googleAdsConnector: Connector<GoogleAdsSourceConfig> = {
       }
       let days: CampaignDay[];
       try {
-        days = await readCustomerWindow(cfg, session, ctx, customerId, window);
+        days = await readCustomerWindow(cfg, connection, ctx, customerId, window);
       } catch (error) {
         if (!(error instanceof CustomerNotEnabledError)) throw error;
-        session.customers.set(customerId, { kind: 'not_enabled', reason: error.message, at: ctx.now().getTime() });
+        connection.customers.set(customerId, { kind: 'not_enabled', reason: error.message, at: ctx.now().getTime() });
         yield { kind: 'account_skipped', accountId: customerId, reason: error.message };
         continue;
       }
@@ -260,10 +260,10 @@ export const googleAdsConnector: Connector<GoogleAdsSourceConfig> = {
 
   async check(cfg, ctx): Promise<CheckResult> {
     const lines: CheckLine[] = [];
-    let session: Session;
+    let connection: Connection;
     try {
-      session = await openSession(cfg, ctx);
-      await session.client.accessToken();
+      connection = await openConnection(cfg, ctx);
+      await connection.client.accessToken();
       lines.push({ ok: true, subject: 'OAuth', detail: `access token issued for the refresh token in ${cfg.refresh_token_env}` });
     } catch (error) {
       lines.push({ ok: false, subject: 'OAuth', detail: describeError(error) });
@@ -271,7 +271,7 @@ export const googleAdsConnector: Connector<GoogleAdsSourceConfig> = {
     }
     if (cfg.login_customer_id) {
       try {
-        const lookup = await lookupCustomer(session, ctx, cfg.login_customer_id);
+        const lookup = await lookupCustomer(connection, ctx, cfg.login_customer_id);
         if (lookup.kind === 'not_enabled') lines.push({ ok: false, subject: `login_customer_id ${cfg.login_customer_id}`, detail: lookup.reason });
         else if (!lookup.info.manager) {
           lines.push({
@@ -287,7 +287,7 @@ export const googleAdsConnector: Connector<GoogleAdsSourceConfig> = {
     for (const customerId of cfg.customer_ids) {
       const subject = `customer ${customerId}`;
       try {
-        const lookup = await lookupCustomer(session, ctx, customerId);
+        const lookup = await lookupCustomer(connection, ctx, customerId);
         if (lookup.kind === 'not_enabled') {
           lines.push({ ok: false, subject, detail: `${lookup.reason} — it will be skipped` });
           continue;
