@@ -1,5 +1,6 @@
 // The platforms the sandbox serves, each with the source entry that points its connector at it.
 import { dv360DemoSource, dv360Sandbox } from './dv360.ts';
+import { googleAdsDemoSource, googleAdsSandbox } from './google-ads.ts';
 import type { PlatformSandbox } from './http.ts';
 import { xAdsDemoSource, xAdsSandbox } from './x-ads.ts';
 
@@ -10,6 +11,7 @@ export interface SandboxPlatform {
 }
 
 export const SANDBOX_PLATFORMS: readonly SandboxPlatform[] = [
+  { sandbox: googleAdsSandbox, demoSource: googleAdsDemoSource },
   { sandbox: dv360Sandbox, demoSource: dv360DemoSource },
   { sandbox: xAdsSandbox, demoSource: xAdsDemoSource },
 ];
