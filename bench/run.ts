@@ -1,8 +1,12 @@
 // `npm run bench`: each benchmark prints ratios measured in this one run, so the numbers
 // compare like with like on a shared, noisy machine. Timings are never asserted in tests.
+import { benchDv360Report } from './dv360-report.ts';
 import { benchStore } from './store.ts';
 
-const benches: [string, () => Promise<string[]>][] = [['store', benchStore]];
+const benches: [string, () => Promise<string[]>][] = [
+  ['store', benchStore],
+  ['dv360 report', benchDv360Report],
+];
 
 for (const [name, run] of benches) {
   const lines = await run();
