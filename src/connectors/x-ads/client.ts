@@ -94,7 +94,7 @@ export class XAdsClient {
 
   /** Reads the four OAuth 1.0a secrets by the variable names the config gives. */
   static fromConfig(cfg: XAdsSourceConfig, ctx: ClientContext & Pick<ConnectorContext, 'env'>): XAdsClient {
-    const what = `source ${cfg.id}`;
+    const what = 'X Ads';
     const tokens: TwitterApiTokens = {
       appKey: readSecret(ctx.env, cfg.consumer_key_env, `${what}: consumer key`),
       appSecret: readSecret(ctx.env, cfg.consumer_secret_env, `${what}: consumer secret`),
