@@ -31,7 +31,7 @@ describe('pauta check, X Ads', () => {
     const result = await checkWith(env);
     expect(result.ok).toBe(false);
     expect(result.lines).toEqual([
-      { ok: false, subject: 'credentials', detail: 'source x-ads: access token secret: environment variable X_ADS_ACCESS_TOKEN_SECRET is not set' },
+      { ok: false, subject: 'credentials', detail: 'X Ads: access token secret: environment variable X_ADS_ACCESS_TOKEN_SECRET is not set' },
     ]);
   });
 
