@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT } from './cli/app.ts';
 import { registerCheckCommand } from './cli/check-command.ts';
+import { registerImportSendsCommand } from './cli/import-sends-command.ts';
 import { registerIngestCommands } from './cli/ingest-commands.ts';
 import { registerReportCommand } from './cli/report-command.ts';
 import { registerStatusCommand } from './cli/status-command.ts';
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerIngestCommands(program);
   registerReportCommand(program);
+  registerImportSendsCommand(program);
   registerStatusCommand(program);
   registerCheckCommand(program);
   return program;
