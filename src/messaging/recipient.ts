@@ -37,7 +37,12 @@ export function keyFingerprint(key: string): string {
   return createHmac('sha256', key).update('pauta:messaging:key-check').digest('hex').slice(0, 16);
 }
 
+/** A date (a plausible year first or last) is shown in errors, even though it is all digits. */
+const DATE_LIKE = /^(?:(?:19|20)\d\d[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.](?:19|20)\d\d)(?:[ T][\d:.]+)?$/;
+
 /** True when a cell might hold a phone number or an address, so error messages never quote it. */
 export function looksLikeContact(value: string): boolean {
-  return value.includes('@') || (value.match(/\d/g)?.length ?? 0) >= 6;
+  if (value.includes('@')) return true;
+  if (DATE_LIKE.test(value.trim())) return false;
+  return (value.match(/\d/g)?.length ?? 0) >= 6;
 }

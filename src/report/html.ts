@@ -123,7 +123,7 @@ export function reportHtml(r: ReportData, opts: { lang: Lang }): string {
   body.push(`<section class="card" data-section="geo">
   <h2>${esc(L.geoTitle)}</h2>
   ${legend(series)}
-  ${horizontalBars(areaRows, series, { lang, title: L.geoTitle })}
+  ${ind.total.achieved > 0 ? horizontalBars(areaRows, series, { lang, title: L.geoTitle }) : `<p class="muted">${esc(L.noData)}</p>`}
   <table class="data">
     <thead><tr><th>${esc(L.area)}</th>${ind.targets.map((t) => `<th class="num">${esc(t.name)}</th>`).join('')}<th class="num">${esc(L.total)}</th><th class="num">${esc(L.share)}</th></tr></thead>
     <tbody>${areaRows
@@ -147,7 +147,7 @@ export function reportHtml(r: ReportData, opts: { lang: Lang }): string {
 <section class="card" data-section="month">
   <h2>${esc(L.monthTitle)}</h2>
   ${legend(series)}
-  ${columns(monthRows, series, { lang, title: L.monthTitle, width: 490 })}
+  ${ind.total.achieved > 0 ? columns(monthRows, series, { lang, title: L.monthTitle, width: 490 }) : `<p class="muted">${esc(L.noData)}</p>`}
 </section>
 <section class="card" data-section="platform">
   <h2>${esc(L.platformTitle)}</h2>
@@ -199,7 +199,7 @@ function reachText(p: Pacing, lang: Lang): string {
 function reachNote(p: Pacing, L: Labels): string {
   if (p.reachedOn) return L.reachedNote;
   if (p.reachDate) return p.reachDate > p.periodEnd ? L.estimateAfterNote : L.estimateNote;
-  return p.phase === 'before' ? '' : L.notReached;
+  return p.phase === 'before' ? '' : p.phase === 'ended' ? L.notReachedEnded : L.notReached;
 }
 
 /** Where the scheduled totals come from, once per channel. */

@@ -129,7 +129,9 @@ function pacingRow(name: string, p: Pacing, L: Labels, lang: Lang): string[] {
       ? `${formatDate(p.reachDate, lang)}${p.reachDate > p.periodEnd ? ` (${L.afterPeriod})` : ''}`
       : p.phase === 'before'
         ? '—'
-        : L.notReached;
+        : p.phase === 'ended'
+          ? L.notReachedEnded
+          : L.notReached;
   return [
     name,
     n(p.expected),
