@@ -84,6 +84,8 @@ export async function readSendsFile(bytes: Uint8Array, opts: ReadOptions): Promi
         if ('missing' in columns) throw new SendsFileError(opts.fileName, columns.missing.map((m) => `line ${info.lines}: ${m}`));
         continue;
       }
+      // Spreadsheet exports end with rows of bare delimiters: not messages, not errors.
+      if (record.every((c) => c === '')) continue;
       rows += 1;
       const line = info.lines;
       if (record.length !== headers.length) {
