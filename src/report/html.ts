@@ -140,6 +140,7 @@ export function reportHtml(r: ReportData, opts: { lang: Lang }): string {
   const monthRows = months.map((m) => ({
     label: formatMonth(m, lang, 'short').replace('.', ''),
     values: ind.targets.map((t) => t.byMonth.find((b) => b.key === m)?.impressions ?? 0),
+    hideTotal: m > r.asOf.slice(0, 7),
   }));
   const platforms = ind.total.byPlatform.map((b) => b.key);
   const platformRows = platforms.map((k) => ({ label: platformLabel(k), values: ind.targets.map((t) => t.byPlatform.find((b) => b.key === k)?.impressions ?? 0) }));

@@ -132,6 +132,8 @@ export interface BarRow {
   label: string;
   /** One value per series, stacked. */
   values: number[];
+  /** No total above the column (a month still to come). */
+  hideTotal?: boolean;
 }
 
 /** Horizontal stacked bars with the total at the end of each bar. */
@@ -187,7 +189,7 @@ export function columns(rows: readonly BarRow[], series: readonly BarSeries[], o
       out.push(`<rect x="${f1(cx - bw / 2)}" y="${f1(y(acc + v))}" width="${f1(bw)}" height="${f1(y(acc) - y(acc + v))}" fill="${series[j]!.color}"><title>${esc(`${series[j]!.name}: ${formatNumber(v, opts.lang)}`)}</title></rect>`);
       acc += v;
     });
-    out.push(`<text x="${f1(cx)}" y="${f1(y(acc) - 6)}" text-anchor="middle" class="bar-value" ${FONT}>${esc(formatNumber(acc, opts.lang))}</text>`);
+    if (!r.hideTotal) out.push(`<text x="${f1(cx)}" y="${f1(y(acc) - 6)}" text-anchor="middle" class="bar-value" ${FONT}>${esc(formatNumber(acc, opts.lang))}</text>`);
     out.push(`<text x="${f1(cx)}" y="${H - 10}" text-anchor="middle" class="tick" ${FONT}>${esc(r.label)}</text>`);
   });
   out.push('</svg>');
