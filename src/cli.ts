@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { EXIT } from './cli/app.ts';
 import { registerCheckCommand } from './cli/check-command.ts';
 import { registerDaemonCommand } from './cli/daemon-command.ts';
+import { registerImportSendsCommand } from './cli/import-sends-command.ts';
 import { registerIngestCommands } from './cli/ingest-commands.ts';
 import { registerReportCommand } from './cli/report-command.ts';
 import { registerSandboxCommands } from './cli/sandbox-commands.ts';
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerIngestCommands(program);
   registerReportCommand(program);
+  registerImportSendsCommand(program);
   registerStatusCommand(program);
   registerCheckCommand(program);
   registerSandboxCommands(program);

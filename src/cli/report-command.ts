@@ -1,33 +1,71 @@
-// `pauta report [--as-of D] [--format table|json] [--lang es|en]`.
+// `pauta report [--as-of D] [--format table|json|csv|html] [--lang es|en] [--out F]`.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
-import { localDate } from '../core/dates.ts';
-import { impressionsIndicator } from '../indicators/impressions.ts';
+import { localYesterday } from '../core/dates.ts';
+import { syncMessagingSchedule } from '../messaging/schedule.ts';
+import { CSV_TABLES, reportCsvTables } from '../report/csv.ts';
+import { reportHtml } from '../report/html.ts';
 import { reportJson } from '../report/json.ts';
+import { buildReport } from '../report/model.ts';
 import { reportTable } from '../report/table.ts';
 import { action, globalOptions, openApp } from './app.ts';
 import { parseChoice, parseDateOption } from './args.ts';
 
-export const REPORT_FORMATS = ['table', 'json'] as const;
+export const REPORT_FORMATS = ['table', 'json', 'csv', 'html'] as const;
+
+interface ReportOptions {
+  asOf?: string;
+  format?: string;
+  lang?: string;
+  out?: string;
+  table?: string;
+}
 
 export function registerReportCommand(program: Command): void {
   program
     .command('report')
-    .description('the campaign plan indicators from the stored data')
-    .option('--as-of <date>', 'count data up to this date (default: today)')
+    .description('the campaign plan indicators, pacing and SMS/e-mail progress from the stored data')
+    .option('--as-of <date>', 'count data up to this date (default: yesterday in schedule.timezone)')
     .option('--format <format>', `one of ${REPORT_FORMATS.join(', ')}`, 'table')
     .option('--lang <lang>', 'es or en', 'es')
+    .option('--out <path>', 'write to this file (for csv: a directory, one file per table) instead of stdout')
+    .option('--table <name>', `csv to stdout: which table (${CSV_TABLES.join(', ')})`, 'indicators')
     .action(
-      action(async (opts: { asOf?: string; format?: string; lang?: string }, cmd: Command) => {
-        const asOf = parseDateOption('as-of', opts.asOf) ?? localDate(new Date(), 'UTC');
+      action(async (opts: ReportOptions, cmd: Command) => {
         const format = parseChoice('format', opts.format, REPORT_FORMATS, 'table');
         const lang = parseChoice('lang', opts.lang, ['es', 'en'] as const, 'es');
+        const table = parseChoice('table', opts.table, CSV_TABLES, 'indicators');
+        const explicitAsOf = parseDateOption('as-of', opts.asOf);
         const app = await openApp(globalOptions(cmd), {});
         try {
-          const ind = await impressionsIndicator(app.store, app.config.targets, asOf);
-          if (format === 'json') {
-            process.stdout.write(`${JSON.stringify(reportJson(ind, { generatedAt: new Date().toISOString() }), null, 2)}\n`);
+          await syncMessagingSchedule(app.store, app.config.messaging);
+          // Platforms report whole days, so today has no data yet: yesterday is the natural cut.
+          const asOf = explicitAsOf ?? localYesterday(new Date(), app.config.schedule.timezone);
+          const report = await buildReport(app.store, app.config, { asOf });
+          if (format === 'csv') {
+            const tables = reportCsvTables(report, lang);
+            if (opts.out === undefined) {
+              process.stdout.write(tables[table]);
+            } else {
+              mkdirSync(opts.out, { recursive: true });
+              for (const name of CSV_TABLES) writeFileSync(path.join(opts.out, `${name}.csv`), tables[name]);
+              process.stderr.write(`pauta: wrote ${CSV_TABLES.length} tables to ${opts.out}${path.sep}\n`);
+            }
+            return;
+          }
+          const text =
+            format === 'json'
+              ? `${JSON.stringify(reportJson(report), null, 2)}\n`
+              : format === 'html'
+                ? reportHtml(report, { lang })
+                : reportTable(report, { lang });
+          if (opts.out === undefined) {
+            process.stdout.write(text);
           } else {
-            process.stdout.write(reportTable(ind, { lang }));
+            mkdirSync(path.dirname(path.resolve(opts.out)), { recursive: true });
+            writeFileSync(opts.out, text);
+            process.stderr.write(`pauta: wrote ${opts.out} (as of ${asOf}${report.simulated ? ', simulated data' : ''})\n`);
           }
         } finally {
           await app.store.close();

@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { defaultRegistry } from '../connectors/index.ts';
 import { createLogger } from '../core/log.ts';
-import { impressionsIndicator } from '../indicators/impressions.ts';
+import { buildReport } from '../report/model.ts';
 import { reportTable } from '../report/table.ts';
 import { DEMO_DB_PATH, demoConfig, runDemo, startSandbox } from '../sandbox/demo.ts';
 import { SIM_PERIOD } from '../sandbox/world.ts';
@@ -30,11 +30,16 @@ export function registerSandboxCommands(program: Command): void {
           const registry = defaultRegistry();
           process.stdout.write(`sandbox listening on ${sandbox.baseUrl}; backfilling ${SIM_PERIOD.from}..${SIM_PERIOD.to} into ${dbPath}\n`);
           const started = Date.now();
-          const { config, results } = await runDemo({ store, registry, log, baseUrl: sandbox.baseUrl });
-          process.stdout.write(`${summarize(results)}\n(${((Date.now() - started) / 1000).toFixed(1)} s)\n\n`);
-          const ind = await impressionsIndicator(store, config.targets, SIM_PERIOD.to);
-          process.stdout.write(reportTable(ind, { lang: 'es', simulated: true }));
-          process.stdout.write(`\nExplore it: sqlite3 ${dbPath} 'SELECT * FROM indicator_impressions'\n`);
+          const { config, results, sends } = await runDemo({ store, registry, log, baseUrl: sandbox.baseUrl });
+          process.stdout.write(`${summarize(results)}\n`);
+          for (const s of sends) process.stdout.write(`${s.channel} ${s.kind}: ${s.messages.toLocaleString('en-US')} messages imported from ${s.fileName}\n`);
+          process.stdout.write(`(${((Date.now() - started) / 1000).toFixed(1)} s)\n\n`);
+          const report = await buildReport(store, config, { asOf: SIM_PERIOD.to, simulated: true });
+          process.stdout.write(reportTable(report, { lang: 'es' }));
+          process.stdout.write(
+            `\nExplore it: sqlite3 ${dbPath} 'SELECT * FROM indicator_impressions'\n` +
+              `HTML report: npx pauta report --db ${dbPath} --as-of ${SIM_PERIOD.to} --format html --out report.html\n`,
+          );
           return results.some((r) => r.status !== 'ok') ? EXIT.sourceFailed : EXIT.ok;
         } finally {
           await store.close();

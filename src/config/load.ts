@@ -6,7 +6,7 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { UsageError } from '../core/errors.ts';
 import { PLATFORMS, type Connector, type SourceConfigBase } from '../connectors/types.ts';
-import { configFileSchema, type HealthConfig, type ScheduleConfig, type TargetConfig } from './schema.ts';
+import { configFileSchema, type HealthConfig, type MessagingConfig, type ScheduleConfig, type TargetConfig } from './schema.ts';
 
 export const DEFAULT_CONFIG_PATH = 'config/pauta.yaml';
 export const DEFAULT_DB_PATH = 'data/pauta.sqlite';
@@ -19,6 +19,7 @@ export interface PautaConfig {
   health: HealthConfig;
   sources: SourceConfigBase[];
   targets: TargetConfig[];
+  messaging?: MessagingConfig | undefined;
 }
 
 export type ConnectorRegistry = ReadonlyMap<string, Connector<any>>;
@@ -117,5 +118,6 @@ export function parseConfigObject(raw: unknown, file: string, registry: Connecto
     health: cfg.health,
     sources,
     targets: cfg.targets,
+    messaging: cfg.messaging,
   };
 }

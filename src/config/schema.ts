@@ -1,7 +1,7 @@
 // config/pauta.yaml, validated at start-up. Unknown keys are errors: a typo must not pass.
 import { z } from 'zod';
 import { CHANNELS } from '../connectors/types.ts';
-import { isoDate, regexPattern, slug, timeZone } from './fields.ts';
+import { envVarName, isoDate, regexPattern, slug, timeZone } from './fields.ts';
 
 /** Which campaigns count toward a target. Every field given must match. */
 export const includeRule = z
@@ -16,6 +16,16 @@ export const includeRule = z
     message: 'an include rule needs at least one of source, platform, channel, campaign_ids, campaign_name',
   });
 
+/** How a target's progress is paced: linear over its period unless monthly shares are given. */
+export const pacingSchema = z.strictObject({
+  /** Percent of `projected` planned for each month of the period ("2021-09": 22); they add up to 100. */
+  monthly_pct: z.record(z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, { message: 'expected a month as YYYY-MM' }), z.number().min(0).max(100)).optional(),
+  /** Within ±this percent of the expected-to-date the target is "on track"; beyond it, ahead or behind. */
+  tolerance_pct: z.number().min(0).max(100).default(5),
+  /** Days the run-rate is averaged over. */
+  run_rate_days: z.number().int().min(1).max(60).default(7),
+});
+
 export const targetSchema = z
   .strictObject({
     id: slug.refine((id) => id !== 'total', { message: '"total" is reserved for the combined row' }),
@@ -29,8 +39,36 @@ export const targetSchema = z
       .array(z.string().regex(/^[A-Z]{2}-[A-Z0-9]{1,3}$/, { message: 'expected an ISO 3166-2 code like US-CA' }))
       .default([]),
     include: z.array(includeRule).min(1),
+    pacing: pacingSchema.optional(),
   })
-  .refine((t) => t.period.start <= t.period.end, { message: 'period.start must not be after period.end', path: ['period'] });
+  .refine((t) => t.period.start <= t.period.end, { message: 'period.start must not be after period.end', path: ['period'] })
+  .superRefine((t, ctx) => {
+    const shares = t.pacing?.monthly_pct;
+    if (shares === undefined || t.period.start > t.period.end) return;
+    const months = periodMonths(t.period.start, t.period.end);
+    for (const m of months) {
+      if (shares[m] === undefined) ctx.addIssue({ code: 'custom', message: `month ${m} of the period has no share`, path: ['pacing', 'monthly_pct'] });
+    }
+    for (const m of Object.keys(shares)) {
+      if (!months.includes(m)) ctx.addIssue({ code: 'custom', message: `month ${m} is outside the period`, path: ['pacing', 'monthly_pct', m] });
+    }
+    const sum = Object.values(shares).reduce((a, b) => a + b, 0);
+    if (Math.abs(sum - 100) > 0.01) ctx.addIssue({ code: 'custom', message: `monthly shares add up to ${sum}, not 100`, path: ['pacing', 'monthly_pct'] });
+  });
+
+/** `YYYY-MM` of every month a period touches. */
+export function periodMonths(start: string, end: string): string[] {
+  const out: string[] = [];
+  let [y, m] = [Number(start.slice(0, 4)), Number(start.slice(5, 7))];
+  const last = end.slice(0, 7);
+  for (;;) {
+    const key = `${y}-${String(m).padStart(2, '0')}`;
+    out.push(key);
+    if (key >= last) return out;
+    m += 1;
+    if (m > 12) [y, m] = [y + 1, 1];
+  }
+}
 
 export const scheduleSchema = z.strictObject({
   /** Five-field cron expression, evaluated in `timezone`. */
@@ -46,6 +84,41 @@ export const healthSchema = z.strictObject({
   port: z.number().int().min(0).max(65535).default(9464),
 });
 
+/** Provider delivery-report columns: header names (case and accents ignored); defaults in src/messaging/columns.ts. */
+export const messagingColumnsSchema = z.strictObject({
+  recipient: z.string().min(1).optional(),
+  send: z.string().min(1).optional(),
+  date: z.string().min(1).optional(),
+  status: z.string().min(1).optional(),
+});
+
+/** Provider status words per outcome; a list given here replaces that outcome's defaults. */
+export const messagingStatusSchema = z.strictObject({
+  delivered: z.array(z.string().min(1)).min(1).optional(),
+  failed: z.array(z.string().min(1)).min(1).optional(),
+  sent: z.array(z.string().min(1)).min(1).optional(),
+});
+
+export const messagingChannelSchema = z.strictObject({
+  /** Messages programmed per send number ("1": 180000); else the count of an imported programmed list. */
+  scheduled: z.record(z.string().regex(/^[1-9]$/, { message: 'expected a send number 1–9' }), z.number().int().min(0)).optional(),
+  columns: messagingColumnsSchema.optional(),
+  status_values: messagingStatusSchema.optional(),
+  /** Luxon format of the date column (e.g. "dd/MM/yyyy HH:mm"); ISO 8601 when absent. */
+  date_format: z.string().min(1).optional(),
+  delimiter: z.enum([',', ';', '\t', '|']).optional(),
+  encoding: z.enum(['auto', 'utf-8', 'latin1']).default('auto'),
+});
+
+export const messagingSchema = z.strictObject({
+  /** Variable holding the secret key that salts message hashes (README "Messaging"). */
+  salt_env: envVarName.default('PAUTA_MESSAGING_SALT'),
+  /** Zone a send's timestamp is dated in; default: schedule.timezone. */
+  time_zone: timeZone.optional(),
+  sms: messagingChannelSchema.optional(),
+  email: messagingChannelSchema.optional(),
+});
+
 /** The file as written, before each source is checked against its platform's schema. */
 export const configFileSchema = z.strictObject({
   database: z.string().optional(),
@@ -53,9 +126,13 @@ export const configFileSchema = z.strictObject({
   health: healthSchema.default({ enabled: false, host: '127.0.0.1', port: 9464 }),
   sources: z.array(z.looseObject({ id: slug, platform: z.string() })).default([]),
   targets: z.array(targetSchema).min(1, { message: 'at least one target is needed' }),
+  messaging: messagingSchema.optional(),
 });
 
 export type TargetConfig = z.infer<typeof targetSchema>;
 export type IncludeRule = z.infer<typeof includeRule>;
 export type ScheduleConfig = z.infer<typeof scheduleSchema>;
 export type HealthConfig = z.infer<typeof healthSchema>;
+export type PacingConfig = z.infer<typeof pacingSchema>;
+export type MessagingConfig = z.infer<typeof messagingSchema>;
+export type MessagingChannelConfig = z.infer<typeof messagingChannelSchema>;

@@ -5,6 +5,7 @@ import type { TargetConfig } from '../config/schema.ts';
 import { minDate, type IsoDate } from '../core/dates.ts';
 import { REGION_LABELS, UNKNOWN_COUNTRY } from '../core/geo.ts';
 import type { Store } from '../store/store.ts';
+import { mergeDaily, type DailyImpressions } from './pacing.ts';
 
 export interface Breakdown {
   key: string;
@@ -28,12 +29,21 @@ export interface TargetIndicator {
   byGeo: Breakdown[];
   byMonth: Breakdown[];
   byPlatform: Breakdown[];
+  /** The plan's fixed geography, the same for every target (see `planArea`). */
+  byArea: Breakdown[];
+  /** Impressions per day within the period up to asOf, in date order (days without data absent). */
+  daily: DailyImpressions[];
 }
 
 export interface ImpressionsIndicator {
   asOf: IsoDate;
   targets: TargetIndicator[];
-  total: Omit<TargetIndicator, 'byGeo' | 'byMonth' | 'byPlatform' | 'targetId'> & { targetId: 'total' };
+  total: Omit<TargetIndicator, 'byGeo' | 'byMonth' | 'byPlatform' | 'byArea' | 'targetId'> & {
+    targetId: 'total';
+    byMonth: Breakdown[];
+    byPlatform: Breakdown[];
+    byArea: Breakdown[];
+  };
 }
 
 const COUNTRY_LABELS: Record<string, string> = {
@@ -46,6 +56,28 @@ const COUNTRY_LABELS: Record<string, string> = {
 
 export function pct(achieved: number, projected: number): number {
   return projected === 0 ? 0 : (achieved * 100) / projected;
+}
+
+/** The places the plan reports on, in order: its three states, the rest of the US, Canada, Spain. */
+export const PLAN_AREAS = [
+  { key: 'US-CA', label: 'California' },
+  { key: 'US-TX', label: 'Texas' },
+  { key: 'US-IL', label: 'Illinois' },
+  { key: 'US-rest', label: 'United States, rest' },
+  { key: 'CA', label: 'Canada' },
+  { key: 'ES', label: 'Spain' },
+  { key: 'other', label: 'Other countries' },
+  { key: UNKNOWN_COUNTRY, label: 'Unknown' },
+] as const;
+
+export type PlanAreaKey = (typeof PLAN_AREAS)[number]['key'];
+
+/** The plan's area of a stored place (`US-CA` is California; `CA` alone is Canada). */
+export function planArea(country: string, region: string): PlanAreaKey {
+  if (region === 'US-CA' || region === 'US-TX' || region === 'US-IL') return region;
+  if (country === 'US') return 'US-rest';
+  if (country === 'CA' || country === 'ES' || country === UNKNOWN_COUNTRY) return country;
+  return 'other';
 }
 
 /**
@@ -86,7 +118,20 @@ export async function impressionsIndicator(
           `
             .execute(store.db)
             .then((r) => r.rows);
+    const daily =
+      until < t.period.start
+        ? []
+        : await sql<DailyImpressions>`
+            SELECT g.date, SUM(g.impressions) AS impressions
+            FROM geo_days g
+            JOIN campaigns c USING (source_id, account_id, campaign_id)
+            WHERE c.target_id = ${t.id} AND g.date BETWEEN ${t.period.start} AND ${until}
+            GROUP BY g.date ORDER BY g.date
+          `
+            .execute(store.db)
+            .then((r) => r.rows);
     const geo = new Map<string, Breakdown>();
+    const area = new Map<string, Breakdown>();
     const month = new Map<string, Breakdown>();
     const platform = new Map<string, Breakdown>();
     let achieved = 0;
@@ -96,6 +141,8 @@ export async function impressionsIndicator(
       if (dataThrough === null || r.last > dataThrough) dataThrough = r.last;
       const b = geoBucket(r.country, r.region, t);
       add(geo, b.key, b.label, r.impressions);
+      const a = planArea(r.country, r.region);
+      add(area, a, PLAN_AREAS.find((p) => p.key === a)!.label, r.impressions);
       add(month, r.month, r.month, r.impressions);
       add(platform, r.platform, r.platform, r.impressions);
     }
@@ -112,6 +159,8 @@ export async function impressionsIndicator(
       byGeo: orderGeo([...geo.values()], t),
       byMonth: [...month.values()].sort((a, b) => a.key.localeCompare(b.key)),
       byPlatform: [...platform.values()].sort((a, b) => b.impressions - a.impressions),
+      byArea: orderAreas([...area.values()]),
+      daily,
     });
   }
   const projected = out.reduce((s, t) => s + t.projected, 0);
@@ -130,8 +179,25 @@ export async function impressionsIndicator(
       periodEnd: out.map((t) => t.periodEnd).sort().at(-1) ?? asOf,
       asOf: minDate(asOf, out.map((t) => t.periodEnd).sort().at(-1) ?? asOf),
       dataThrough: through.at(-1) ?? null,
+      byMonth: mergeBreakdowns(out.map((t) => t.byMonth)).sort((a, b) => a.key.localeCompare(b.key)),
+      byPlatform: mergeBreakdowns(out.map((t) => t.byPlatform)).sort((a, b) => b.impressions - a.impressions),
+      byArea: orderAreas(mergeBreakdowns(out.map((t) => t.byArea))),
+      daily: mergeDaily(out.map((t) => t.daily)),
     },
   };
+}
+
+function mergeBreakdowns(lists: readonly (readonly Breakdown[])[]): Breakdown[] {
+  const map = new Map<string, Breakdown>();
+  for (const list of lists) for (const b of list) add(map, b.key, b.label, b.impressions);
+  return [...map.values()];
+}
+
+/** Every plan area in order, zeros included, so reports always show the same rows; `other` only when non-zero. */
+function orderAreas(list: readonly Breakdown[]): Breakdown[] {
+  return PLAN_AREAS.map((a) => ({ key: a.key as string, label: a.label as string, impressions: list.find((b) => b.key === a.key)?.impressions ?? 0 })).filter(
+    (b) => b.key !== 'other' || b.impressions > 0,
+  );
 }
 
 function add(map: Map<string, Breakdown>, key: string, label: string, n: number): void {

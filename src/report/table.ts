@@ -1,77 +1,159 @@
-// The report for a terminal: the indicator per target, then its breakdowns.
+// The report for a terminal: the three indicators, pacing per target, each target's breakdowns
+// and the SMS and e-mail sends.
 import type { ImpressionsIndicator } from '../indicators/impressions.ts';
+import type { SendProgress } from '../indicators/messaging.ts';
+import type { Pacing } from '../indicators/pacing.ts';
+import {
+  LABELS,
+  areaLabel,
+  formatDate,
+  formatNumber,
+  formatPct,
+  formatSigned,
+  formatSignedPct,
+  geoLabel,
+  platformLabel,
+  formatMonth,
+  type Labels,
+  type Lang,
+} from './labels.ts';
+import type { ReportData } from './model.ts';
 
-export type Lang = 'es' | 'en';
+export { formatNumber, formatPct, type Lang } from './labels.ts';
 
-const LABELS = {
-  es: {
-    title: 'Indicador de impresiones (logradas ÷ proyectadas × 100)',
-    asOf: 'al',
-    target: 'Meta',
-    projected: 'Proyectadas',
-    achieved: 'Logradas',
-    pct: '%',
-    total: 'Total',
-    byGeo: 'por geografía',
-    byMonth: 'por mes',
-    byPlatform: 'por plataforma',
-    noData: 'sin datos',
-    dataThrough: 'datos hasta',
-    simulated: 'DATOS SIMULADOS (sandbox) — no son cifras reales de campaña',
-  },
-  en: {
-    title: 'Impressions indicator (achieved ÷ projected × 100)',
-    asOf: 'as of',
-    target: 'Target',
-    projected: 'Projected',
-    achieved: 'Achieved',
-    pct: '%',
-    total: 'Total',
-    byGeo: 'by geography',
-    byMonth: 'by month',
-    byPlatform: 'by platform',
-    noData: 'no data',
-    dataThrough: 'data through',
-    simulated: 'SIMULATED DATA (sandbox) — not real campaign figures',
-  },
-} as const;
-
-export function formatNumber(n: number, lang: Lang): string {
-  return new Intl.NumberFormat(lang === 'es' ? 'es-MX' : 'en-US').format(n);
-}
-
-export function formatPct(n: number, lang: Lang): string {
-  return `${new Intl.NumberFormat(lang === 'es' ? 'es-MX' : 'en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(n)} %`;
-}
-
-export function reportTable(ind: ImpressionsIndicator, opts: { lang: Lang; simulated?: boolean }): string {
-  const L = LABELS[opts.lang];
-  const n = (v: number) => formatNumber(v, opts.lang);
-  const lines: string[] = [];
-  if (opts.simulated) lines.push(`*** ${L.simulated} ***`, '');
-  lines.push(`${L.title} — ${L.asOf} ${ind.asOf}`, '');
-  const rows = [
-    [L.target, L.projected, L.achieved, L.pct],
-    ...ind.targets.map((t) => [`${t.name} (${t.targetId})`, n(t.projected), n(t.achieved), formatPct(t.pct, opts.lang)]),
-    [L.total, n(ind.total.projected), n(ind.total.achieved), formatPct(ind.total.pct, opts.lang)],
-  ];
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+/** Columns padded to their widest cell; the first column left-aligned, the others right. */
+function grid(rows: readonly (readonly string[])[], indent = ''): string[] {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  const out: string[] = [];
   for (const [i, r] of rows.entries()) {
-    lines.push(r.map((c, j) => (j === 0 ? c.padEnd(widths[j]!) : c.padStart(widths[j]!))).join('  '));
-    if (i === 0) lines.push(widths.map((w) => '─'.repeat(w)).join('  '));
+    out.push(indent + r.map((c, j) => (j === 0 ? c.padEnd(widths[j]!) : c.padStart(widths[j]!))).join('  ').trimEnd());
+    if (i === 0) out.push(indent + widths.map((w) => '─'.repeat(w)).join('  '));
   }
+  return out;
+}
+
+export function reportTable(report: ReportData, opts: { lang: Lang }): string;
+export function reportTable(ind: ImpressionsIndicator, opts: { lang: Lang; simulated?: boolean }): string;
+export function reportTable(arg: ReportData | ImpressionsIndicator, opts: { lang: Lang; simulated?: boolean }): string {
+  const L = LABELS[opts.lang];
+  const lang = opts.lang;
+  const n = (v: number) => formatNumber(v, lang);
+  const report = 'impressions' in arg ? arg : undefined;
+  const ind = report?.impressions ?? (arg as ImpressionsIndicator);
+  const simulated = report?.simulated ?? opts.simulated ?? false;
+  const lines: string[] = [];
+  if (simulated) lines.push(`*** ${L.simulated} — ${L.simulatedDetail} ***`, '');
+
+  if (report) {
+    lines.push(`${L.reportTitle} — ${L.asOf} ${formatDate(report.asOf, lang)}`, '');
+    const sms = report.messaging.channels.find((c) => c.channel === 'sms')!.total;
+    const email = report.messaging.channels.find((c) => c.channel === 'email')!.total;
+    lines.push(
+      ...grid([
+        [L.indicator, L.progress, L.goal, L.pct, L.status],
+        [`${L.impressions} (${L.impressionsFormula})`, n(ind.total.achieved), n(ind.total.projected), formatPct(ind.total.pct, lang), L.statusWord[report.totalPacing.status]],
+        [`${L.sms} (${L.smsFormula})`, n(sms.sent), sms.scheduled === null ? L.noSchedule : n(sms.scheduled), formatPct(sms.pct, lang), ''],
+        [`${L.email} (${L.emailFormula})`, n(email.sent), email.scheduled === null ? L.noSchedule : n(email.scheduled), formatPct(email.pct, lang), ''],
+      ]),
+      '',
+    );
+  }
+
+  lines.push(`${L.impressionsTitle} — ${L.asOf} ${report ? formatDate(ind.asOf, lang) : ind.asOf}`, '');
+  lines.push(
+    ...grid([
+      [L.target, L.projected, L.achieved, L.pct],
+      ...ind.targets.map((t) => [`${t.name} (${t.targetId})`, n(t.projected), n(t.achieved), formatPct(t.pct, lang)]),
+      [L.total, n(ind.total.projected), n(ind.total.achieved), formatPct(ind.total.pct, lang)],
+    ]),
+  );
+
+  if (report) {
+    const tolerance = new Set(report.pacing.map((p) => p.tolerancePct));
+    const rateDays = new Set(report.pacing.map((p) => p.runRateDays).filter((d) => d > 0));
+    lines.push(
+      '',
+      [L.pacing, rateDays.size === 1 ? `${L.runRate}: ${L.lastDays([...rateDays][0]!)}` : '', tolerance.size === 1 ? L.tolerance(String([...tolerance][0])) : '']
+        .filter((s) => s !== '')
+        .join(' — '),
+      '',
+    );
+    lines.push(
+      ...grid([
+        [L.target, L.expectedToDate, L.achieved, L.variance, `${L.runRate}`, L.projectedFinal, L.reachDate, L.status],
+        ...ind.targets.map((t, i) => pacingRow(t.name, report.pacing[i]!, L, lang)),
+        pacingRow(L.total, report.totalPacing, L, lang),
+      ]),
+    );
+  }
+
   for (const t of ind.targets) {
     lines.push('', `${t.name} — ${t.dataThrough ? `${L.dataThrough} ${t.dataThrough}` : L.noData}`);
-    for (const [title, list] of [
-      [L.byGeo, t.byGeo],
-      [L.byMonth, t.byMonth],
-      [L.byPlatform, t.byPlatform],
-    ] as const) {
-      if (list.length === 0) continue;
+    const sections: [string, { label: string; impressions: number }[]][] = report
+      ? [
+          [L.byArea, t.byArea.map((b) => ({ label: areaLabel(b.key, lang, b.label), impressions: b.impressions }))],
+          [L.byGeo, t.byGeo.map((b) => ({ label: geoLabel(b.label, lang), impressions: b.impressions }))],
+          [L.byMonth, t.byMonth.map((b) => ({ label: formatMonth(b.key, lang), impressions: b.impressions }))],
+          [L.byPlatform, t.byPlatform.map((b) => ({ label: platformLabel(b.key), impressions: b.impressions }))],
+        ]
+      : [
+          [L.byGeo, t.byGeo],
+          [L.byMonth, t.byMonth],
+          [L.byPlatform, t.byPlatform],
+        ];
+    for (const [title, list] of sections) {
+      if (list.length === 0 || (report && t.achieved === 0)) continue;
       lines.push(`  ${title}:`);
       const w = Math.max(...list.map((b) => b.label.length));
       for (const b of list) lines.push(`    ${b.label.padEnd(w)}  ${n(b.impressions).padStart(12)}`);
     }
   }
+
+  if (report) {
+    lines.push('', L.messagingTitle, '');
+    const rows: string[][] = [['', L.scheduled, L.sent, L.pct, L.delivered, L.failed, L.pending, L.deliveredPct]];
+    for (const c of report.messaging.channels) {
+      const name = c.channel === 'sms' ? L.sms : L.email;
+      for (const s of [...c.sends, c.total]) rows.push(sendRow(`${name} — ${s.send === 'total' ? L.total : L.sendN(s.send)}`, s, L, lang));
+    }
+    lines.push(...grid(rows));
+  }
   return `${lines.join('\n')}\n`;
+}
+
+function pacingRow(name: string, p: Pacing, L: Labels, lang: Lang): string[] {
+  const n = (v: number) => formatNumber(v, lang);
+  const reach = p.reachedOn
+    ? `${L.reachedOn} ${formatDate(p.reachedOn, lang)}`
+    : p.reachDate
+      ? `${formatDate(p.reachDate, lang)}${p.reachDate > p.periodEnd ? ` (${L.afterPeriod})` : ''}`
+      : p.phase === 'before'
+        ? '—'
+        : p.phase === 'ended'
+          ? L.notReachedEnded
+          : L.notReached;
+  return [
+    name,
+    n(p.expected),
+    n(p.achieved),
+    `${formatSigned(p.variance, lang)} (${formatSignedPct(p.variancePct, lang)})`,
+    `${n(p.runRate)}${L.perDay}`,
+    p.projectedFinal === null ? '—' : n(p.projectedFinal),
+    reach,
+    L.statusWord[p.status] + (p.phase === 'ended' ? ` (${L.phaseEnded})` : ''),
+  ];
+}
+
+function sendRow(name: string, s: SendProgress, L: Labels, lang: Lang): string[] {
+  const n = (v: number) => formatNumber(v, lang);
+  return [
+    name,
+    s.scheduled === null ? L.noSchedule : n(s.scheduled),
+    n(s.sent),
+    formatPct(s.pct, lang),
+    n(s.delivered),
+    n(s.failed),
+    n(s.pending),
+    formatPct(s.deliveredPct, lang, 1),
+  ];
 }

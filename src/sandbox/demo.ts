@@ -1,10 +1,15 @@
 // `pauta demo`: the whole job against the simulated platforms on loopback — start the sandbox,
 // point every source at it through its endpoint override, backfill the plan's period, report.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { parseDocument } from 'yaml';
 import type { Logger } from '../core/log.ts';
 import { DEFAULT_CONFIG_PATH, parseConfigObject, type ConnectorRegistry, type PautaConfig } from '../config/load.ts';
 import { Runner, newRunId, type SourceRunResult } from '../ingest/runner.ts';
+import { DEFAULT_SALT_ENV, importSends, type ImportSendsResult } from '../messaging/import.ts';
+import { writeSimulatedSends } from '../messaging/simulated.ts';
+import { markSimulated } from '../report/meta.ts';
 import { Store } from '../store/store.ts';
 import { googleOAuthSandbox } from './google-oauth.ts';
 import { startSandboxServer, type RunningSandbox } from './http.ts';
@@ -22,7 +27,7 @@ export function demoConfig(baseUrl: string, registry: ConnectorRegistry, configF
   const shipped = parseDocument(readFileSync(configFile, 'utf8')).toJS() as Record<string, unknown>;
   const demo = SANDBOX_PLATFORMS.map((p) => p.demoSource(baseUrl));
   const config = parseConfigObject(
-    { schedule: shipped.schedule, targets: shipped.targets, sources: demo.map((d) => d.source) },
+    { schedule: shipped.schedule, targets: shipped.targets, messaging: shipped.messaging, sources: demo.map((d) => d.source) },
     `${configFile} (demo sources)`,
     registry,
   );
@@ -38,7 +43,14 @@ export const fastSleep = (ms: number): Promise<void> => new Promise((r) => setTi
 export interface DemoResult {
   config: PautaConfig;
   results: SourceRunResult[];
+  sends: ImportSendsResult[];
 }
+
+/** Salts the demo's message hashes; the demo's contacts are fictitious (+999, example.org). */
+const DEMO_MESSAGING_KEY = 'pauta-demo-messaging-key-not-a-secret';
+
+/** Share of the simulated SMS and e-mail volumes the demo imports (the full files take longer). */
+const DEMO_SENDS_SCALE = 0.1;
 
 export async function runDemo(opts: {
   store: Store;
@@ -50,6 +62,7 @@ export async function runDemo(opts: {
 }): Promise<DemoResult> {
   const { config, env } = demoConfig(opts.baseUrl, opts.registry);
   await opts.store.syncTargets(config.targets);
+  await markSimulated(opts.store.db);
   const runner = new Runner(config, opts.registry, {
     store: opts.store,
     log: opts.log,
@@ -62,5 +75,33 @@ export async function runDemo(opts: {
     newRunId(),
     'demo',
   );
-  return { config, results };
+  const sends = await importDemoSends(opts.store, config);
+  return { config, results, sends };
+}
+
+/** The plan's two SMS and two e-mail sends: programmed lists, then the providers' delivery reports. */
+async function importDemoSends(store: Store, config: PautaConfig): Promise<ImportSendsResult[]> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'pauta-demo-sends-'));
+  try {
+    const files = writeSimulatedSends(dir, { scale: DEMO_SENDS_SCALE });
+    const out: ImportSendsResult[] = [];
+    for (const channel of ['sms', 'email'] as const) {
+      for (const [kind, file] of [['programmed', files.programmed[channel]], ['delivery', files.delivery[channel]]] as const) {
+        out.push(
+          await importSends(store, {
+            channel,
+            kind,
+            file,
+            messaging: config.messaging,
+            defaultTimeZone: config.schedule.timezone,
+            env: { [config.messaging?.salt_env ?? DEFAULT_SALT_ENV]: DEMO_MESSAGING_KEY },
+            now: SIM_NOW,
+          }),
+        );
+      }
+    }
+    return out;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

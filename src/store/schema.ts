@@ -88,6 +88,50 @@ export interface ConnectorStateTable {
   updated_at: string;
 }
 
+export interface MetaTable {
+  key: string;
+  value: string;
+  updated_at: string;
+}
+
+export interface MessageImportsTable {
+  import_id: Generated<number>;
+  channel: string;
+  kind: string;
+  file_name: string;
+  file_sha256: string;
+  encoding: string;
+  rows: number;
+  messages: number;
+  new_messages: number;
+  updated_messages: number;
+  imported_at: string;
+}
+
+export interface MessageSendsTable {
+  channel: string;
+  send_no: number;
+  recipient_hash: string;
+  date: string;
+  status: string;
+  import_id: number;
+  updated_at: string;
+}
+
+export interface MessageProgrammedTable {
+  channel: string;
+  send_no: number;
+  recipient_hash: string;
+  import_id: number;
+}
+
+export interface MessageScheduledTable {
+  channel: string;
+  send_no: number;
+  scheduled: number;
+  updated_at: string;
+}
+
 export interface Database {
   targets: TargetsTable;
   accounts: AccountsTable;
@@ -98,4 +142,9 @@ export interface Database {
   source_cursors: SourceCursorsTable;
   leases: LeasesTable;
   connector_state: ConnectorStateTable;
+  meta: MetaTable;
+  message_imports: MessageImportsTable;
+  message_sends: MessageSendsTable;
+  message_programmed: MessageProgrammedTable;
+  message_scheduled: MessageScheduledTable;
 }

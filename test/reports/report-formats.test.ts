@@ -1,0 +1,102 @@
+// The table, CSV and HTML reports: Spanish by default, the simulated banner, tidy CSV tables
+// that add up, and an HTML page that needs nothing from the network.
+import { parse } from 'csv-parse/sync';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PautaConfig } from '../../src/config/load.ts';
+import { CSV_TABLES, reportCsvTables } from '../../src/report/csv.ts';
+import { reportHtml } from '../../src/report/html.ts';
+import { markSimulated } from '../../src/report/meta.ts';
+import { buildReport, type ReportData } from '../../src/report/model.ts';
+import { reportTable } from '../../src/report/table.ts';
+import type { Store } from '../../src/store/store.ts';
+import { sampleStore } from './sample.ts';
+
+let store: Store;
+let config: PautaConfig;
+let report: ReportData;
+beforeAll(async () => {
+  ({ store, config } = await sampleStore());
+  report = await buildReport(store, config, { asOf: '2021-11-20', now: new Date('2021-11-21T09:00:00Z') });
+});
+afterAll(async () => {
+  await store.close();
+});
+
+describe('table report', () => {
+  it('speaks Spanish with es-MX numbers by default, English with --lang en', () => {
+    const es = reportTable(report, { lang: 'es' });
+    const total = report.impressions.total;
+    expect(es).toContain('*** DATOS SIMULADOS');
+    expect(es).toContain('Indicadores del plan de campaña — al 20 nov 2021');
+    expect(es).toMatch(/Impresiones \(logradas ÷ proyectadas\)\s+[\d,]+\s+780,205/);
+    expect(es).toContain(new Intl.NumberFormat('es-MX').format(total.achieved));
+    expect(es).toContain('SMS (enviados ÷ programados)');
+    expect(es).toContain('Ritmo — Ritmo diario: últimos 7 días — tolerancia ±5 %');
+    expect(es).toContain('Resto de EE. UU.');
+    expect(es).toMatch(/SMS — Envío 2\s+420\s+0\s+0\.00 %/);
+    const en = reportTable(report, { lang: 'en' });
+    expect(en).toContain('*** SIMULATED DATA');
+    expect(en).toContain('Campaign plan indicators — as of Nov 20, 2021');
+    expect(en).toContain('Rest of US');
+    expect(en).toMatch(/SMS — Send 2\s+420\s+0\s+0\.00 %/);
+  });
+
+  it('says nothing about simulation for real data', async () => {
+    await markSimulated(store.db, false);
+    try {
+      const real = await buildReport(store, config, { asOf: '2021-11-20' });
+      expect(real.simulated).toBe(false);
+      expect(reportTable(real, { lang: 'es' })).not.toContain('SIMULADOS');
+      expect(reportHtml(real, { lang: 'es' })).not.toContain('SIMULADOS');
+    } finally {
+      await markSimulated(store.db, true);
+    }
+  });
+});
+
+describe('CSV report', () => {
+  const tables = () => reportCsvTables(report, 'es');
+  const rows = (name: (typeof CSV_TABLES)[number]) => parse(tables()[name], { columns: true }) as Record<string, string>[];
+
+  it('one tidy table per breakdown, with plain numbers', () => {
+    expect(Object.keys(tables())).toEqual([...CSV_TABLES]);
+    expect(rows('indicators')).toEqual([
+      expect.objectContaining({ indicator: 'impressions', planned: '780205', simulated: 'true', as_of: '2021-11-20' }),
+      expect.objectContaining({ indicator: 'sms', planned: '840' }),
+      expect.objectContaining({ indicator: 'email', planned: '730' }),
+    ]);
+    const targets = rows('targets');
+    expect(targets.map((t) => t.target_id)).toEqual(['programmatic', 'social', 'total']);
+    const achieved = Object.fromEntries(targets.map((t) => [t.target_id, Number(t.achieved)]));
+    for (const table of ['by_area', 'by_month', 'by_platform'] as const) {
+      const sums = new Map<string, number>();
+      for (const r of rows(table)) sums.set(r.target_id!, (sums.get(r.target_id!) ?? 0) + Number(r.impressions));
+      expect(Object.fromEntries(sums), table).toEqual(achieved);
+    }
+    const geo = rows('by_area').filter((r) => r.target_id === 'total');
+    expect(geo.map((r) => r.label)).toEqual(['California', 'Texas', 'Illinois', 'Resto de EE. UU.', 'Canadá', 'España', 'Sin ubicar']);
+    const daily = rows('daily').filter((r) => r.target_id === 'social');
+    expect(Number(daily.at(-1)!.cumulative)).toBe(achieved.social);
+    expect(rows('messaging').map((r) => `${r.channel}/${r.send}`)).toEqual(['sms/1', 'sms/2', 'sms/total', 'email/1', 'email/2', 'email/total']);
+    // Names with commas or quotes survive the round trip.
+    expect(targets[1]!.name).toBe('Campañas en YouTube y Twitter');
+  });
+});
+
+describe('HTML report (static checks)', () => {
+  it('is one self-contained file: no scripts, no external resources', () => {
+    const html = reportHtml(report, { lang: 'es' });
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html).not.toMatch(/<script|<link|@import|url\(|https?:\/\/(?!www\.w3\.org\/2000\/svg)/i);
+    expect(html).toContain('<html lang="es-MX">');
+    expect(html).toContain('DATOS SIMULADOS');
+    expect((html.match(/<svg /g) ?? []).length).toBe(5); // two cumulative charts, geography, month, platform
+  });
+
+  it('escapes names from the config', async () => {
+    const evil = { ...report, impressions: { ...report.impressions, targets: report.impressions.targets.map((t) => ({ ...t, name: '<img src=x onerror=alert(1)>' })) } };
+    const html = reportHtml(evil, { lang: 'es' });
+    expect(html).not.toContain('<img');
+    expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
+  });
+});
