@@ -5,8 +5,9 @@ import { defaultRegistry } from '../connectors/index.ts';
 import { createLogger } from '../core/log.ts';
 import { buildReport } from '../report/model.ts';
 import { reportTable } from '../report/table.ts';
-import { DEMO_DB_PATH, demoConfig, runDemo, startSandbox } from '../sandbox/demo.ts';
-import { SIM_PERIOD } from '../sandbox/world.ts';
+import { stringify } from 'yaml';
+import { DEMO_DB_PATH, demoConfig, demoSources, runDemo, startSandbox } from '../sandbox/demo.ts';
+import { SIM_NOW, SIM_PERIOD } from '../sandbox/world.ts';
 import { Store } from '../store/store.ts';
 import { EXIT, action, globalOptions } from './app.ts';
 import { summarize } from './ingest-commands.ts';
@@ -57,9 +58,13 @@ export function registerSandboxCommands(program: Command): void {
         const port = parseNonNegativeInt('port', opts.port, 0);
         const sandbox = await startSandbox({ port });
         const { env } = demoConfig(sandbox.baseUrl, defaultRegistry());
-        process.stdout.write(`*** ${BANNER} ***\nsandbox listening on ${sandbox.baseUrl}\n`);
-        process.stdout.write(`sandbox credentials (export them to try a config against it):\n`);
-        for (const [k, v] of Object.entries(env)) process.stdout.write(`  export ${k}=${v}\n`);
+        process.stdout.write(`*** ${BANNER} ***\nsandbox listening on ${sandbox.baseUrl}\n\n`);
+        process.stdout.write('# sources pointing at it (put them in a copy of config/pauta.yaml):\n');
+        process.stdout.write(stringify({ sources: demoSources(sandbox.baseUrl) }));
+        process.stdout.write('\n# the sandbox credentials they read (not secrets):\n');
+        for (const [k, v] of Object.entries(env)) process.stdout.write(`export ${k}=${v}\n`);
+        process.stdout.write(`\n# the simulated platforms answer as of ${SIM_NOW.toISOString()}; try e.g.\n`);
+        process.stdout.write(`#   npx pauta --config my-sandbox.yaml --db /tmp/try.sqlite backfill --from 2021-11-01 --to 2021-11-14\n`);
         await new Promise<void>((resolve) => {
           process.once('SIGINT', resolve);
           process.once('SIGTERM', resolve);

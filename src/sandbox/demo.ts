@@ -22,6 +22,11 @@ export function startSandbox(options: { port?: number } = {}): Promise<RunningSa
   return startSandboxServer([googleOAuthSandbox, ...SANDBOX_PLATFORMS.map((p) => p.sandbox)], options);
 }
 
+/** The source entries that point every connector at a sandbox at `baseUrl`. */
+export function demoSources(baseUrl: string): Record<string, unknown>[] {
+  return SANDBOX_PLATFORMS.map((p) => p.demoSource(baseUrl).source);
+}
+
 /** The shipped config's targets with the sandbox's sources. */
 export function demoConfig(baseUrl: string, registry: ConnectorRegistry, configFile = DEFAULT_CONFIG_PATH): { config: PautaConfig; env: Record<string, string> } {
   const shipped = parseDocument(readFileSync(configFile, 'utf8')).toJS() as Record<string, unknown>;
