@@ -3,6 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import nock from 'nock';
 import { xAdsConnector } from '../../src/connectors/x-ads/index.ts';
+import { xAdsSourceSchema } from '../../src/connectors/x-ads/config.ts';
 import { makeContext } from '../../src/ingest/runner.ts';
 import { silentLogger } from '../../src/core/log.ts';
 import { configWith, openTestStore } from '../helpers/app.ts';
@@ -48,5 +49,19 @@ describe('pauta check, X Ads', () => {
       { ok: true, subject: `account ${LA}`, detail: 'Consulados en X, time zone America/Los_Angeles' },
       { ok: false, subject: 'account gq180y', detail: 'X Ads account gq180y: HTTP 403 UNAUTHORIZED_ACCESS: The authenticating user is not authorized for this account' },
     ]);
+  });
+});
+
+describe('backfill --dry-run estimate, X Ads', () => {
+  it('counts the synchronous chunks and one REGIONS job per country', () => {
+    const base = {
+      id: 'x', platform: 'x_ads', account_ids: ['18ce54d4x5t'],
+      consumer_key_env: 'A', consumer_secret_env: 'B', access_token_env: 'C', access_token_secret_env: 'D',
+    };
+    const regions = xAdsSourceSchema.parse({ ...base, geo: { strategy: 'regions', countries: ['US', 'CA', 'ES'] } });
+    // 14 days: 3 synchronous chunks (a DST week may split) + account + campaign page + 3 jobs × 4.
+    expect(xAdsConnector.estimateRequests!(regions, { from: '2021-11-01', to: '2021-11-14' })).toBe(2 + 3 + 12);
+    const targeting = xAdsSourceSchema.parse({ ...base, geo: { strategy: 'targeting', countries: ['US'] } });
+    expect(xAdsConnector.estimateRequests!(targeting, { from: '2021-11-01', to: '2021-11-14' })).toBe(2 + 3 + 2 + 3);
   });
 });

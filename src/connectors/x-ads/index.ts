@@ -2,7 +2,7 @@
 // geography by REGIONS segmentation or by each line item's targeted location.
 import type { AccountInfo, CheckLine, Connector, ConnectorContext, FetchEvent } from '../types.ts';
 import { FatalError, PayloadError, describeError } from '../../core/errors.ts';
-import { isValidTimeZone, localDate, type DateWindow } from '../../core/dates.ts';
+import { isValidTimeZone, localDate, windowDays, type DateWindow } from '../../core/dates.ts';
 import { XAdsClient } from './client.ts';
 import { xAdsSourceSchema, type XAdsSourceConfig } from './config.ts';
 import { toCampaignDays } from './mapping.ts';
@@ -121,5 +121,16 @@ export const xAdsConnector: Connector<XAdsSourceConfig> = {
       }
       yield { kind: 'account_done', accountId };
     }
+  },
+
+  // Per account, assuming ≤ 20 campaigns (one id batch): the account, one campaign page, the
+  // ≤ 7-day synchronous chunks per placement, and the geography — per country and placement a
+  // REGIONS job (create, about two polls, the download), or the line items, their targeting
+  // criteria and their own synchronous chunks.
+  estimateRequests(cfg, window) {
+    const chunks = Math.ceil(windowDays(window) / 7) + 1;
+    const placements = cfg.placements.length;
+    const geo = cfg.geo.strategy === 'regions' ? cfg.geo.countries.length * placements * 4 : 2 + chunks * placements;
+    return cfg.account_ids.length * (2 + chunks * placements + geo);
   },
 };
