@@ -68,6 +68,8 @@ export async function runDemo(opts: {
   const { config, env } = demoConfig(opts.baseUrl, opts.registry);
   await opts.store.syncTargets(config.targets);
   await markSimulated(opts.store.db);
+  // Each demo starts a new, empty sandbox: saved report queries of an earlier demo are gone there.
+  for (const source of config.sources) await opts.store.clearConnectorState(source.id);
   const runner = new Runner(config, opts.registry, {
     store: opts.store,
     log: opts.log,

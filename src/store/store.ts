@@ -304,6 +304,11 @@ export class Store {
     await this.db.deleteFrom('leases').where('source_id', '=', sourceId).where('holder', '=', holder).execute();
   }
 
+  /** Forgets what a connector kept about its platform (saved query ids, lookups). */
+  async clearConnectorState(sourceId: string): Promise<void> {
+    await this.db.deleteFrom('connector_state').where('source_id', '=', sourceId).execute();
+  }
+
   connectorState(sourceId: string): ConnectorState {
     const db = this.db;
     return {
