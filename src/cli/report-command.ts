@@ -1,5 +1,5 @@
 // `pauta report [--as-of D] [--format table|json|csv|html] [--lang es|en] [--out F]`.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { localYesterday } from '../core/dates.ts';
@@ -9,7 +9,8 @@ import { reportHtml } from '../report/html.ts';
 import { reportJson } from '../report/json.ts';
 import { buildReport } from '../report/model.ts';
 import { reportTable } from '../report/table.ts';
-import { action, globalOptions, openApp } from './app.ts';
+import { DEMO_DB_PATH } from '../config/load.ts';
+import { action, globalOptions, openApp, type App } from './app.ts';
 import { parseChoice, parseDateOption } from './args.ts';
 
 export const REPORT_FORMATS = ['table', 'json', 'csv', 'html'] as const;
@@ -20,6 +21,15 @@ interface ReportOptions {
   lang?: string;
   out?: string;
   table?: string;
+}
+
+/** A report of an empty database right after `npm run demo` most likely wanted the demo's file. */
+async function hintDemoDatabase(app: App): Promise<void> {
+  if (path.resolve(app.dbPath) === path.resolve(DEMO_DB_PATH) || !existsSync(DEMO_DB_PATH)) return;
+  const any = await app.store.db.selectFrom('campaign_days').select('date').limit(1).executeTakeFirst();
+  if (any === undefined) {
+    process.stderr.write(`pauta: ${app.dbPath} holds no impressions yet; the demo's simulated data are in ${DEMO_DB_PATH} (--db ${DEMO_DB_PATH})\n`);
+  }
 }
 
 export function registerReportCommand(program: Command): void {
@@ -43,6 +53,7 @@ export function registerReportCommand(program: Command): void {
           // Platforms report whole days, so today has no data yet: yesterday is the natural cut.
           const asOf = explicitAsOf ?? localYesterday(new Date(), app.config.schedule.timezone);
           const report = await buildReport(app.store, app.config, { asOf });
+          await hintDemoDatabase(app);
           if (format === 'csv') {
             const tables = reportCsvTables(report, lang);
             if (opts.out === undefined) {

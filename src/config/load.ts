@@ -10,6 +10,8 @@ import { configFileSchema, type HealthConfig, type MessagingConfig, type Schedul
 
 export const DEFAULT_CONFIG_PATH = 'config/pauta.yaml';
 export const DEFAULT_DB_PATH = 'data/pauta.sqlite';
+/** Where `pauta demo` writes its simulated data, apart from real data. */
+export const DEMO_DB_PATH = 'data/demo.sqlite';
 
 export interface PautaConfig {
   /** The file it was read from (for messages). */

@@ -16,7 +16,7 @@ import { startSandboxServer, type RunningSandbox } from './http.ts';
 import { SANDBOX_PLATFORMS } from './platforms.ts';
 import { SIM_NOW, SIM_PERIOD } from './world.ts';
 
-export const DEMO_DB_PATH = 'data/demo.sqlite';
+export { DEMO_DB_PATH } from '../config/load.ts';
 
 export function startSandbox(options: { port?: number } = {}): Promise<RunningSandbox> {
   return startSandboxServer([googleOAuthSandbox, ...SANDBOX_PLATFORMS.map((p) => p.sandbox)], options);
