@@ -1,5 +1,7 @@
 // The DV360 connector against Bid Manager v2 as documented: create the saved query, run it with
 // CUSTOM_DATES, poll reports.get, download the signed CSV, store line-item days with geography.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import nock from 'nock';
 import { sql } from 'kysely';
@@ -258,5 +260,44 @@ describe('dv360 connector (Bid Manager v2)', () => {
     for (const s of scopes) s.done();
     expect(result.status).toBe('failed');
     expect(result.error).toContain('missing column "Impressions"');
+  });
+
+  it('retries a download whose connection drops mid-file, and stores the whole report once', async () => {
+    // Cloud Storage over real loopback HTTP: the first GET sends part of the file and cuts the
+    // socket (undici then fails the body with "terminated"), the second sends it whole.
+    const csv = fixture('report-2021-09-01.csv');
+    let gets = 0;
+    const storage: Server = createServer((req, res) => {
+      gets += 1;
+      res.writeHead(200, { 'content-type': 'text/csv', 'content-length': String(Buffer.byteLength(csv)) });
+      if (gets === 1) {
+        res.write(csv.slice(0, 400));
+        setTimeout(() => res.socket?.destroy(), 20);
+      } else res.end(csv);
+    });
+    await new Promise<void>((resolve) => storage.listen(0, '127.0.0.1', resolve));
+    nock.enableNetConnect('127.0.0.1');
+    try {
+      const url = `http://127.0.0.1:${(storage.address() as AddressInfo).port}/dv360-reports-prod/1234567/r.csv?Signature=Jq3v+Kc0/Wf8sLr+Vd2/aQ==`;
+      const api = nock(API);
+      mockCreate(api);
+      mockRun(api);
+      api.get('/v2/queries/1234567/reports/7654321').reply(200, () => {
+        const report = fixtureJson<{ metadata: { googleCloudStoragePath: string } }>('report-done.json');
+        report.metadata.googleCloudStoragePath = url;
+        return report;
+      });
+      const token = mockToken();
+      const { result } = await backfill(store, '2021-09-01', '2021-09-02');
+      api.done();
+      token.done();
+      expect(result.error).toBeUndefined();
+      expect(result).toMatchObject({ status: 'ok', windowsDone: 1 });
+      expect(gets).toBe(2);
+      const total = await sql<{ n: number }>`SELECT SUM(impressions) AS n FROM impressions_daily`.execute(store.db);
+      expect(total.rows[0]!.n).toBe(2465);
+    } finally {
+      await new Promise((resolve) => storage.close(resolve));
+    }
   });
 });

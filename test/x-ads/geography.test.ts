@@ -157,4 +157,24 @@ describe('X Ads metric arrays', () => {
     expect(result.error).toContain('f2qqv impressions: 3 buckets where time_series_length is 2');
     expect(await storedDays(h.store)).toEqual([]);
   });
+
+  it('fails the window naming the field when a stats answer has no impressions metric at all', async () => {
+    // `null` is X's "nothing"; a missing key is another metric group or another schema, never 0.
+    const q = statsQuery('CAMPAIGN', ['f2qqv'], START, END);
+    const body = statsBody(q, 2, [{ id: 'f2qqv', impressions: [10, 20] }]);
+    delete (body.data[0]!.id_data[0]!.metrics as { impressions?: unknown }).impressions;
+    const scopes = [
+      accountAndCampaigns()
+        .get(`/12/accounts/${LA}/line_items`).query({ with_deleted: 'true', campaign_ids: 'f2qqv', count: '1000' })
+        .reply(200, { request: { params: {} }, next_cursor: null, data: [] })
+        .get(`/12/stats/accounts/${LA}`).query(q).reply(200, body),
+    ];
+    const h = await harness({ strategy: 'targeting' });
+    store = h.store;
+    const result = await h.run(FROM, TO);
+    for (const s of scopes) s.done();
+    expect(result.status).toBe('failed');
+    expect(result.error).toContain('data[0].id_data[0].metrics.impressions');
+    expect(await storedDays(h.store)).toEqual([]);
+  });
 });

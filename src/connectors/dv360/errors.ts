@@ -30,7 +30,24 @@ interface HttpLikeError {
   response?: { status?: number; data?: unknown; headers?: unknown };
 }
 
-const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'UND_ERR_SOCKET', 'TimeoutError']);
+const NETWORK_CODES = new Set([
+  'ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'ENETUNREACH', 'EHOSTUNREACH',
+  'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'TimeoutError',
+]);
+
+/**
+ * A network code anywhere in the cause chain: fetch (undici) wraps the socket's error, e.g. a
+ * body cut mid-download is `TypeError: terminated` with `cause.code` UND_ERR_SOCKET.
+ */
+function networkCode(error: unknown): string | undefined {
+  let e: unknown = error;
+  for (let depth = 0; depth < 5 && typeof e === 'object' && e !== null; depth += 1) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && NETWORK_CODES.has(code)) return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
 
 function header(headers: unknown, name: string): string | undefined {
   if (!headers) return undefined;
@@ -70,7 +87,7 @@ export function classifyBidManagerError(what: string, error: unknown): Error {
   const label = `${what}: ${status ?? 'network'} ${apiError?.status ?? ''} ${message}`.replace(/\s+/g, ' ').trim();
 
   if (status === undefined) {
-    if (typeof e.code === 'string' && NETWORK_CODES.has(e.code)) return new TransientError(label, { cause: error });
+    if (networkCode(error) !== undefined) return new TransientError(label, { cause: error });
     if (/fetch failed|socket hang up|network|ECONNRESET|ETIMEDOUT|aborted/i.test(describeError(error))) {
       return new TransientError(label, { cause: error });
     }

@@ -61,6 +61,11 @@ export function singleSchema<T extends z.ZodType>(item: T) {
 
 /** A metric is `null` when the entity had nothing; inside an array `null` means 0 for that bucket. */
 const metricSeries = z.array(z.number().int().nonnegative().nullable()).nullish();
+/**
+ * Impressions, the metric pauta exists for, must be there (`null` is X's "nothing"): a missing key
+ * means another metric group or a changed schema, and reading it as 0 would store empty days.
+ */
+const requiredMetricSeries = z.array(z.number().int().nonnegative().nullable()).nullable();
 
 export const statsSchema = z.object({
   time_series_length: z.number().int().nonnegative(),
@@ -72,7 +77,7 @@ export const statsSchema = z.object({
           segment: z
             .object({ segment_name: z.string().nullish(), segment_value: z.string().nullish() })
             .nullish(),
-          metrics: z.object({ impressions: metricSeries, clicks: metricSeries }),
+          metrics: z.object({ impressions: requiredMetricSeries, clicks: metricSeries }),
         }),
       ),
     }),
