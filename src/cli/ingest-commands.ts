@@ -9,7 +9,7 @@ import { UsageError } from '../core/errors.ts';
 import { createLogger } from '../core/log.ts';
 import { onShutdownSignals } from '../daemon/signals.ts';
 import { Runner, newRunId, type PlanEvent, type RunMode, type SourceRunResult, type WindowEvent } from '../ingest/runner.ts';
-import { EXIT, action, globalOptions, openApp, type App } from './app.ts';
+import { EXIT, action, checkSourceOption, globalOptions, openApp, type App } from './app.ts';
 import { parseNonNegativeInt, requireDateOption } from './args.ts';
 import { createProgress, formatDuration } from './progress.ts';
 
@@ -43,9 +43,7 @@ export interface IngestOptions {
 }
 
 function checkSource(app: App, source: string | undefined): void {
-  if (source !== undefined && !app.config.sources.some((s) => s.id === source)) {
-    throw new UsageError(`--source: no source "${source}" in ${app.config.file} (have: ${app.config.sources.map((s) => s.id).join(', ') || 'none'})`);
-  }
+  checkSourceOption(app.config, source);
 }
 
 export async function ingest(app: App, mode: RunMode, trigger: string, opts: IngestOptions): Promise<SourceRunResult[]> {
@@ -179,7 +177,7 @@ export function registerIngestCommands(program: Command): void {
     .action(
       action(async (opts: { source?: string; wait?: string }, cmd: Command) => {
         const waitMs = parseNonNegativeInt('wait', opts.wait, 0) * 1000;
-        const app = await openApp(globalOptions(cmd));
+        const app = await openApp(globalOptions(cmd), { source: opts.source });
         const shutdown = onShutdownSignals(app.log);
         try {
           const results = await ingest(app, { kind: 'scheduled' }, 'run', { source: opts.source, waitMs, signal: shutdown.signal });
@@ -211,7 +209,7 @@ export function registerIngestCommands(program: Command): void {
         const range = { from, to };
 
         if (opts.dryRun) {
-          const app = await openApp(global);
+          const app = await openApp(global, { source: opts.source });
           try {
             process.stdout.write(renderDryRun(range, await planDryRun(app, range, opts.source, new Date())));
             return EXIT.ok;
@@ -227,7 +225,7 @@ export function registerIngestCommands(program: Command): void {
           pretty: bars ? true : undefined,
           destination: progress?.logDestination,
         });
-        const app = await openApp(global, { log });
+        const app = await openApp(global, { log, source: opts.source });
         const shutdown = onShutdownSignals(app.log);
         try {
           checkSource(app, opts.source);
