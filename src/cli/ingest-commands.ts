@@ -9,7 +9,7 @@ import { UsageError } from '../core/errors.ts';
 import { createLogger } from '../core/log.ts';
 import { onShutdownSignals } from '../daemon/signals.ts';
 import { Runner, newRunId, type PlanEvent, type RunMode, type SourceRunResult, type WindowEvent } from '../ingest/runner.ts';
-import { EXIT, action, checkSourceOption, globalOptions, openApp, type App } from './app.ts';
+import { EXIT, action, checkSourceOption, globalOptions, openApp, type App, type GlobalOptions } from './app.ts';
 import { parseNonNegativeInt, requireDateOption } from './args.ts';
 import { createProgress, formatDuration } from './progress.ts';
 
@@ -81,7 +81,10 @@ export function resumeHints(
   range: { from: string; to: string },
   source: string | undefined,
   results: readonly SourceRunResult[],
+  global: GlobalOptions = {},
 ): string[] {
+  // The same --config and --db, or the hint would finish the job in another database.
+  const where = [global.config === undefined ? '' : ` --config ${shellWord(global.config)}`, global.db === undefined ? '' : ` --db ${shellWord(global.db)}`].join('');
   const byId = new Map(results.map((r) => [r.sourceId, r]));
   const hints: string[] = [];
   for (const cfg of sourcesInScope(app, source)) {
@@ -89,9 +92,14 @@ export function resumeHints(
     if (r?.status === 'ok') continue;
     const from = r?.windows[r.windowsDone]?.from ?? range.from;
     const why = r === undefined ? 'not started' : r.status;
-    hints.push(`  ${cfg.id} (${why}): npm run backfill -- --from ${from} --to ${range.to} --source ${cfg.id}`);
+    hints.push(`  ${cfg.id} (${why}): npm run backfill --${where} --from ${from} --to ${range.to} --source ${cfg.id}`);
   }
   return hints;
+}
+
+/** A path as one shell word. */
+function shellWord(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
 }
 
 export interface DryRunSource {
@@ -245,7 +253,7 @@ export function registerIngestCommands(program: Command): void {
           });
           progress?.stop();
           process.stdout.write(`${summarize(results)}\n`);
-          const hints = resumeHints(app, range, opts.source, results);
+          const hints = resumeHints(app, range, opts.source, results, global);
           if (hints.length > 0) {
             process.stdout.write(`to finish (stored windows stay; re-running any part is safe):\n${hints.join('\n')}\n`);
           }
