@@ -2,6 +2,7 @@
 // --out or an invalid cron expression: one line naming what and where, exit 2, nothing touched.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -129,5 +130,41 @@ describe('config problems found before anything runs', () => {
     const lines = r.stderr.trimEnd().split('\n');
     expect(new Set(lines).size).toBe(lines.length);
     for (const l of lines.slice(1)) expect(l).toMatch(/^ {2}.+: YAML: .+ at line 1, column \d+$/);
+  });
+});
+
+describe('demo, sandbox and global options', () => {
+  it('demo with an unusable --db exits 2 at once instead of leaving its sandbox server running', () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'plain.txt');
+    writeFileSync(file, 'x');
+    const r = pauta(['demo', '--db', path.join(file, 'demo.sqlite')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`database ${path.join(file, 'demo.sqlite')}: cannot create its directory`);
+  });
+
+  it('sandbox --port out of range or taken exits 2 naming --port', async () => {
+    const big = pauta(['sandbox', '--port', '99999']);
+    expect(big.code).toBe(2);
+    expectOneLine(big.stderr);
+    expect(big.stderr).toContain('--port: expected a port number 0–65535, got 99999');
+
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    try {
+      const taken = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'sandbox', '--port', String(port)], { encoding: 'utf8', timeout: 60_000 });
+      expect(taken.status).toBe(2);
+      expect(taken.stderr).toContain(`--port ${port}: already in use`);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('an unknown --log-level exits 2 naming the option', () => {
+    const r = pauta(['--log-level', 'loud', 'status', '--db', path.join(tempDir(), 'p.sqlite')]);
+    expect(r.code).toBe(2);
+    expectOneLine(r.stderr);
+    expect(r.stderr).toContain('--log-level (or PAUTA_LOG_LEVEL): expected one of trace, debug, info, warn, error, fatal, silent, got "loud"');
   });
 });
