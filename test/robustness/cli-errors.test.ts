@@ -168,3 +168,21 @@ describe('demo, sandbox and global options', () => {
     expect(r.stderr).toContain('--log-level (or PAUTA_LOG_LEVEL): expected one of trace, debug, info, warn, error, fatal, silent, got "loud"');
   });
 });
+
+describe('daemon start-up', () => {
+  it('a health port already in use exits 2 naming the config keys and the address', async () => {
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    const dir = tempDir();
+    const cfg = path.join(dir, 'pauta.yaml');
+    writeFileSync(cfg, readFileSync('config/pauta.yaml', 'utf8').replace('enabled: false', 'enabled: true').replace('port: 9464', `port: ${port}`));
+    try {
+      const r = pauta(['daemon', '--config', cfg, '--db', path.join(dir, 'p.sqlite')]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(`pauta: ${cfg}: health.host/health.port: cannot listen on 127.0.0.1:${port} (already in use)\n`);
+    } finally {
+      server.close();
+    }
+  });
+});
