@@ -27,7 +27,9 @@ export function globalOptions(cmd: Command): GlobalOptions {
 }
 
 export function resolveDbPath(opts: GlobalOptions, config?: PautaConfig): string {
-  return opts.db ?? process.env.PAUTA_DB ?? config?.database ?? DEFAULT_DB_PATH;
+  // SQLite opens "" as a temporary database that vanishes at exit: never what anyone meant.
+  if (opts.db !== undefined && opts.db.trim() === '') throw new UsageError('--db: expected a file path, got ""');
+  return opts.db ?? (process.env.PAUTA_DB || undefined) ?? config?.database ?? DEFAULT_DB_PATH;
 }
 
 export async function openApp(

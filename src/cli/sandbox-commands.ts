@@ -23,6 +23,7 @@ export function registerSandboxCommands(program: Command): void {
     .action(
       action(async (_opts: unknown, cmd: Command) => {
         const g = globalOptions(cmd);
+        if (g.db !== undefined && g.db.trim() === '') throw new UsageError('--db: expected a file path, got ""');
         const dbPath = g.db ?? DEMO_DB_PATH;
         const log = createLogger({ level: g.logLevel ?? process.env.PAUTA_LOG_LEVEL ?? 'warn' });
         process.stdout.write(`*** ${BANNER} ***\n\n`);

@@ -130,7 +130,7 @@ export const messagingSchema = z.strictObject({
 
 /** The file as written, before each source is checked against its platform's schema. */
 export const configFileSchema = z.strictObject({
-  database: z.string().optional(),
+  database: z.string().min(1, { message: 'expected a file path (an empty one would be a temporary database, lost at exit)' }).optional(),
   schedule: scheduleSchema.default({ cron: '30 7 * * *', timezone: 'UTC', stale_after_days: 3 }),
   health: healthSchema.default({ enabled: false, host: '127.0.0.1', port: 9464 }),
   sources: z.array(z.looseObject({ id: slug, platform: z.string() })).default([]),

@@ -186,3 +186,27 @@ describe('daemon start-up', () => {
     }
   });
 });
+
+describe('an empty database path', () => {
+  // SQLite would open a temporary database and everything ingested would vanish at exit.
+  it('is refused from --db and from the config; an empty PAUTA_DB counts as unset', () => {
+    const dir = tempDir();
+    const flag = pauta(['status', '--db', '']);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toBe('pauta: --db: expected a file path, got ""\n');
+    const demo = pauta(['demo', '--db', '']);
+    expect(demo.code).toBe(2);
+    expect(demo.stderr).toBe('pauta: --db: expected a file path, got ""\n');
+
+    const cfg = path.join(dir, 'pauta.yaml');
+    writeFileSync(cfg, readFileSync('config/pauta.yaml', 'utf8').replace('database: data/pauta.sqlite', 'database: ""'));
+    const file = pauta(['status', '--config', cfg]);
+    expect(file.code).toBe(2);
+    expect(file.stderr).toContain(`${cfg}: database: expected a file path`);
+
+    const db = path.join(dir, 'from-config.sqlite');
+    writeFileSync(cfg, readFileSync('config/pauta.yaml', 'utf8').replace('database: data/pauta.sqlite', `database: ${db}`));
+    expect(pauta(['status', '--config', cfg], { PAUTA_DB: '' }).code).toBe(1); // never ingested: stale
+    expect(readFileSync(db).subarray(0, 15).toString()).toBe('SQLite format 3');
+  });
+});
