@@ -51,7 +51,8 @@ function issueLines(error: z.ZodError, prefix: PropertyKey[] = []): string[] {
 }
 
 export function resolveConfigPath(explicit?: string): string {
-  return explicit ?? process.env.PAUTA_CONFIG ?? DEFAULT_CONFIG_PATH;
+  if (explicit !== undefined && explicit.trim() === '') throw new UsageError('--config: expected a file path, got ""');
+  return explicit ?? (process.env.PAUTA_CONFIG || undefined) ?? DEFAULT_CONFIG_PATH;
 }
 
 export function loadConfig(file: string, registry: ConnectorRegistry): PautaConfig {

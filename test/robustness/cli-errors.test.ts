@@ -194,6 +194,10 @@ describe('an empty database path', () => {
     const flag = pauta(['status', '--db', '']);
     expect(flag.code).toBe(2);
     expect(flag.stderr).toBe('pauta: --db: expected a file path, got ""\n');
+    const config = pauta(['status', '--config', '', '--db', path.join(dir, 'c.sqlite')]);
+    expect(config.code).toBe(2);
+    expect(config.stderr).toBe('pauta: --config: expected a file path, got ""\n');
+    expect(pauta(['status', '--db', path.join(dir, 'c.sqlite')], { PAUTA_CONFIG: '' }).code).toBe(1); // the default config
     const demo = pauta(['demo', '--db', '']);
     expect(demo.code).toBe(2);
     expect(demo.stderr).toBe('pauta: --db: expected a file path, got ""\n');
