@@ -23,7 +23,9 @@ export function summarize(results: readonly SourceRunResult[]): string {
         r.status === 'ok' || r.status === 'interrupted' || (r.status === 'failed' && r.windowsDone > 0)
           ? ` (${r.windowsDone} window(s), ${count(r.rows)} row(s), ${count(r.requests ?? 0)} request(s), ${formatDuration(r.durationMs ?? 0)})`
           : '';
-      return `${head}${body}${r.error ? ` — ${r.error}` : ''}`;
+      // An ok source that could not read some accounts says so: "0 row(s)" alone would look like no traffic.
+      const skipped = r.skipped && r.skipped.length > 0 ? `\n  ${r.skipped.length} account window(s) not read, stored rows kept — e.g. ${r.skipped[0]}` : '';
+      return `${head}${body}${r.error ? ` — ${r.error}` : ''}${skipped}`;
     })
     .join('\n');
 }
