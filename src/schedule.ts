@@ -6,7 +6,7 @@
 import { hostname } from 'node:os';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { ConnectorRegistry, PautaConfig } from './config/load.ts';
-import { describeError } from './core/errors.ts';
+import { UsageError, describeError } from './core/errors.ts';
 import type { Logger } from './core/log.ts';
 import { CronSchedule } from './daemon/cron.ts';
 import { startHealthServer, type HealthServer } from './daemon/health.ts';
@@ -184,10 +184,15 @@ export class Daemon {
   async start(): Promise<{ catchUp: Promise<TickReport | undefined> }> {
     const { config, log } = this.deps;
     if (config.health.enabled) {
-      this.health = await startHealthServer(config.health.host, config.health.port, {
+      const { host, port } = config.health;
+      this.health = await startHealthServer(host, port, {
         health: () => this.healthBody(),
         metrics: () => this.metricsText(),
-      }, log.child({ component: 'health' }));
+      }, log.child({ component: 'health' })).catch((e: NodeJS.ErrnoException) => {
+        // A taken or forbidden address is the config's to fix (exit 2), named as the file names it.
+        const why = { EADDRINUSE: 'already in use', EACCES: 'not permitted', EADDRNOTAVAIL: 'not an address of this machine', ENOTFOUND: 'unknown host' }[e.code ?? ''];
+        throw why === undefined ? e : new UsageError(`${config.file}: health.host/health.port: cannot listen on ${host}:${port} (${why})`);
+      });
     }
     const cronLog = log.child({ component: 'node-cron' });
     this.task = cron.schedule(

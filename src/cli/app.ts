@@ -6,7 +6,7 @@ import { createLogger, type Logger } from '../core/log.ts';
 import { redact } from '../core/redact.ts';
 import { defaultRegistry } from '../connectors/index.ts';
 import { DEFAULT_DB_PATH, loadConfig, resolveConfigPath, type ConnectorRegistry, type PautaConfig } from '../config/load.ts';
-import { Store } from '../store/store.ts';
+import { Store, databaseError } from '../store/store.ts';
 
 export interface GlobalOptions {
   config?: string;
@@ -27,20 +27,36 @@ export function globalOptions(cmd: Command): GlobalOptions {
 }
 
 export function resolveDbPath(opts: GlobalOptions, config?: PautaConfig): string {
-  return opts.db ?? process.env.PAUTA_DB ?? config?.database ?? DEFAULT_DB_PATH;
+  // SQLite opens "" as a temporary database that vanishes at exit: never what anyone meant.
+  if (opts.db !== undefined && opts.db.trim() === '') throw new UsageError('--db: expected a file path, got ""');
+  return opts.db ?? (process.env.PAUTA_DB || undefined) ?? config?.database ?? DEFAULT_DB_PATH;
 }
 
 export async function openApp(
   opts: GlobalOptions,
-  overrides: { registry?: ConnectorRegistry; config?: PautaConfig; dbPath?: string; log?: Logger } = {},
+  overrides: { registry?: ConnectorRegistry; config?: PautaConfig; dbPath?: string; log?: Logger; source?: string | undefined } = {},
 ): Promise<App> {
   const registry = overrides.registry ?? defaultRegistry();
   const config = overrides.config ?? loadConfig(resolveConfigPath(opts.config), registry);
   const log = overrides.log ?? createLogger({ level: opts.logLevel });
+  // Usage checks that need the config come before the database is opened (or created).
+  if (overrides.source !== undefined) checkSourceOption(config, overrides.source);
   const dbPath = overrides.dbPath ?? resolveDbPath(opts, config);
   const store = await Store.open(dbPath);
-  await store.syncTargets(config.targets);
+  try {
+    await store.syncTargets(config.targets);
+  } catch (e) {
+    await store.close();
+    throw databaseError(dbPath, e);
+  }
   return { config, store, log, registry, dbPath };
+}
+
+/** `--source ID` must name a source of the config. */
+export function checkSourceOption(config: PautaConfig, source: string | undefined): void {
+  if (source !== undefined && !config.sources.some((s) => s.id === source)) {
+    throw new UsageError(`--source: no source "${source}" in ${config.file} (have: ${config.sources.map((s) => s.id).join(', ') || 'none'})`);
+  }
 }
 
 /** Exit codes (DESIGN.md): 0 ok, 1 some source failed, 2 bad usage or config. */

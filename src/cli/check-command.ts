@@ -12,7 +12,7 @@ export function registerCheckCommand(program: Command): void {
     .option('--source <id>', 'only this source')
     .action(
       action(async (opts: { source?: string }, cmd: Command) => {
-        const app = await openApp(globalOptions(cmd));
+        const app = await openApp(globalOptions(cmd), { source: opts.source });
         let ok = true;
         try {
           process.stdout.write(`config ${app.config.file}: ok (${app.config.sources.length} source(s), ${app.config.targets.length} target(s))\n`);

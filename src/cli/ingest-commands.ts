@@ -9,7 +9,7 @@ import { UsageError } from '../core/errors.ts';
 import { createLogger } from '../core/log.ts';
 import { onShutdownSignals } from '../daemon/signals.ts';
 import { Runner, newRunId, type PlanEvent, type RunMode, type SourceRunResult, type WindowEvent } from '../ingest/runner.ts';
-import { EXIT, action, globalOptions, openApp, type App } from './app.ts';
+import { EXIT, action, checkSourceOption, globalOptions, openApp, type App, type GlobalOptions } from './app.ts';
 import { parseNonNegativeInt, requireDateOption } from './args.ts';
 import { createProgress, formatDuration } from './progress.ts';
 
@@ -23,7 +23,9 @@ export function summarize(results: readonly SourceRunResult[]): string {
         r.status === 'ok' || r.status === 'interrupted' || (r.status === 'failed' && r.windowsDone > 0)
           ? ` (${r.windowsDone} window(s), ${count(r.rows)} row(s), ${count(r.requests ?? 0)} request(s), ${formatDuration(r.durationMs ?? 0)})`
           : '';
-      return `${head}${body}${r.error ? ` — ${r.error}` : ''}`;
+      // An ok source that could not read some accounts says so: "0 row(s)" alone would look like no traffic.
+      const skipped = r.skipped && r.skipped.length > 0 ? `\n  ${r.skipped.length} account window(s) not read, stored rows kept — e.g. ${r.skipped[0]}` : '';
+      return `${head}${body}${r.error ? ` — ${r.error}` : ''}${skipped}`;
     })
     .join('\n');
 }
@@ -43,9 +45,7 @@ export interface IngestOptions {
 }
 
 function checkSource(app: App, source: string | undefined): void {
-  if (source !== undefined && !app.config.sources.some((s) => s.id === source)) {
-    throw new UsageError(`--source: no source "${source}" in ${app.config.file} (have: ${app.config.sources.map((s) => s.id).join(', ') || 'none'})`);
-  }
+  checkSourceOption(app.config, source);
 }
 
 export async function ingest(app: App, mode: RunMode, trigger: string, opts: IngestOptions): Promise<SourceRunResult[]> {
@@ -83,7 +83,10 @@ export function resumeHints(
   range: { from: string; to: string },
   source: string | undefined,
   results: readonly SourceRunResult[],
+  global: GlobalOptions = {},
 ): string[] {
+  // The same --config and --db, or the hint would finish the job in another database.
+  const where = [global.config === undefined ? '' : ` --config ${shellWord(global.config)}`, global.db === undefined ? '' : ` --db ${shellWord(global.db)}`].join('');
   const byId = new Map(results.map((r) => [r.sourceId, r]));
   const hints: string[] = [];
   for (const cfg of sourcesInScope(app, source)) {
@@ -91,9 +94,14 @@ export function resumeHints(
     if (r?.status === 'ok') continue;
     const from = r?.windows[r.windowsDone]?.from ?? range.from;
     const why = r === undefined ? 'not started' : r.status;
-    hints.push(`  ${cfg.id} (${why}): npm run backfill -- --from ${from} --to ${range.to} --source ${cfg.id}`);
+    hints.push(`  ${cfg.id} (${why}): npm run backfill --${where} --from ${from} --to ${range.to} --source ${cfg.id}`);
   }
   return hints;
+}
+
+/** A path as one shell word. */
+function shellWord(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
 }
 
 export interface DryRunSource {
@@ -179,7 +187,7 @@ export function registerIngestCommands(program: Command): void {
     .action(
       action(async (opts: { source?: string; wait?: string }, cmd: Command) => {
         const waitMs = parseNonNegativeInt('wait', opts.wait, 0) * 1000;
-        const app = await openApp(globalOptions(cmd));
+        const app = await openApp(globalOptions(cmd), { source: opts.source });
         const shutdown = onShutdownSignals(app.log);
         try {
           const results = await ingest(app, { kind: 'scheduled' }, 'run', { source: opts.source, waitMs, signal: shutdown.signal });
@@ -211,7 +219,7 @@ export function registerIngestCommands(program: Command): void {
         const range = { from, to };
 
         if (opts.dryRun) {
-          const app = await openApp(global);
+          const app = await openApp(global, { source: opts.source });
           try {
             process.stdout.write(renderDryRun(range, await planDryRun(app, range, opts.source, new Date())));
             return EXIT.ok;
@@ -227,7 +235,7 @@ export function registerIngestCommands(program: Command): void {
           pretty: bars ? true : undefined,
           destination: progress?.logDestination,
         });
-        const app = await openApp(global, { log });
+        const app = await openApp(global, { log, source: opts.source });
         const shutdown = onShutdownSignals(app.log);
         try {
           checkSource(app, opts.source);
@@ -247,7 +255,7 @@ export function registerIngestCommands(program: Command): void {
           });
           progress?.stop();
           process.stdout.write(`${summarize(results)}\n`);
-          const hints = resumeHints(app, range, opts.source, results);
+          const hints = resumeHints(app, range, opts.source, results, global);
           if (hints.length > 0) {
             process.stdout.write(`to finish (stored windows stay; re-running any part is safe):\n${hints.join('\n')}\n`);
           }

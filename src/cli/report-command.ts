@@ -10,6 +10,7 @@ import { reportJson } from '../report/json.ts';
 import { buildReport } from '../report/model.ts';
 import { reportTable } from '../report/table.ts';
 import { DEMO_DB_PATH } from '../config/load.ts';
+import { UsageError } from '../core/errors.ts';
 import { action, globalOptions, openApp, type App } from './app.ts';
 import { parseChoice, parseDateOption } from './args.ts';
 
@@ -29,6 +30,22 @@ async function hintDemoDatabase(app: App): Promise<void> {
   const any = await app.store.db.selectFrom('campaign_days').select('date').limit(1).executeTakeFirst();
   if (any === undefined) {
     process.stderr.write(`pauta: ${app.dbPath} holds no impressions yet; the demo's simulated data are in ${DEMO_DB_PATH} (--db ${DEMO_DB_PATH})\n`);
+  }
+}
+
+/** A file system error writing --out, said as a usage error naming the path. */
+function writeOut(out: string, write: () => void): void {
+  try {
+    write();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why =
+      code === 'EISDIR' ? 'is a directory (give a file name)'
+      : code === 'EEXIST' || code === 'ENOTDIR' ? 'is not a directory (csv writes one file per table into a directory)'
+      : code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? 'not writable'
+      : code === 'ENOSPC' ? 'the disk is full'
+      : (e as Error).message;
+    throw new UsageError(`--out ${out}: ${why}`);
   }
 }
 
@@ -59,8 +76,11 @@ export function registerReportCommand(program: Command): void {
             if (opts.out === undefined) {
               process.stdout.write(tables[table]);
             } else {
-              mkdirSync(opts.out, { recursive: true });
-              for (const name of CSV_TABLES) writeFileSync(path.join(opts.out, `${name}.csv`), tables[name]);
+              const out = opts.out;
+              writeOut(out, () => {
+                mkdirSync(out, { recursive: true });
+                for (const name of CSV_TABLES) writeFileSync(path.join(out, `${name}.csv`), tables[name]);
+              });
               process.stderr.write(`pauta: wrote ${CSV_TABLES.length} tables to ${opts.out}${path.sep}\n`);
             }
             return;
@@ -74,8 +94,11 @@ export function registerReportCommand(program: Command): void {
           if (opts.out === undefined) {
             process.stdout.write(text);
           } else {
-            mkdirSync(path.dirname(path.resolve(opts.out)), { recursive: true });
-            writeFileSync(opts.out, text);
+            const out = opts.out;
+            writeOut(out, () => {
+              mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
+              writeFileSync(out, text);
+            });
             process.stderr.write(`pauta: wrote ${opts.out} (as of ${asOf}${report.simulated ? ', simulated data' : ''})\n`);
           }
         } finally {

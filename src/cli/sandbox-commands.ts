@@ -2,6 +2,7 @@
 // trying connectors by hand. Everything they print says the data are simulated.
 import type { Command } from 'commander';
 import { defaultRegistry } from '../connectors/index.ts';
+import { UsageError } from '../core/errors.ts';
 import { createLogger } from '../core/log.ts';
 import { buildReport } from '../report/model.ts';
 import { reportTable } from '../report/table.ts';
@@ -22,12 +23,15 @@ export function registerSandboxCommands(program: Command): void {
     .action(
       action(async (_opts: unknown, cmd: Command) => {
         const g = globalOptions(cmd);
+        if (g.db !== undefined && g.db.trim() === '') throw new UsageError('--db: expected a file path, got ""');
         const dbPath = g.db ?? DEMO_DB_PATH;
         const log = createLogger({ level: g.logLevel ?? process.env.PAUTA_LOG_LEVEL ?? 'warn' });
         process.stdout.write(`*** ${BANNER} ***\n\n`);
-        const sandbox = await startSandbox();
+        // The database first: a bad --db must not leave the sandbox server running.
         const store = await Store.open(dbPath);
+        let sandbox: Awaited<ReturnType<typeof startSandbox>> | undefined;
         try {
+          sandbox = await startSandbox();
           const registry = defaultRegistry();
           process.stdout.write(`sandbox listening on ${sandbox.baseUrl}; backfilling ${SIM_PERIOD.from}..${SIM_PERIOD.to} into ${dbPath}\n`);
           const started = Date.now();
@@ -44,7 +48,7 @@ export function registerSandboxCommands(program: Command): void {
           return results.some((r) => r.status !== 'ok') ? EXIT.sourceFailed : EXIT.ok;
         } finally {
           await store.close();
-          await sandbox.close();
+          await sandbox?.close();
         }
       }),
     );
@@ -56,7 +60,10 @@ export function registerSandboxCommands(program: Command): void {
     .action(
       action(async (opts: { port?: string }) => {
         const port = parseNonNegativeInt('port', opts.port, 0);
-        const sandbox = await startSandbox({ port });
+        if (port > 65535) throw new UsageError(`--port: expected a port number 0–65535, got ${port}`);
+        const sandbox = await startSandbox({ port }).catch((e: NodeJS.ErrnoException) => {
+          throw e.code === 'EADDRINUSE' || e.code === 'EACCES' ? new UsageError(`--port ${port}: ${e.code === 'EADDRINUSE' ? 'already in use' : 'not permitted'}`) : e;
+        });
         const { env } = demoConfig(sandbox.baseUrl, defaultRegistry());
         process.stdout.write(`*** ${BANNER} ***\nsandbox listening on ${sandbox.baseUrl}\n\n`);
         process.stdout.write('# sources pointing at it (put them in a copy of config/pauta.yaml):\n');

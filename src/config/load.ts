@@ -51,7 +51,8 @@ function issueLines(error: z.ZodError, prefix: PropertyKey[] = []): string[] {
 }
 
 export function resolveConfigPath(explicit?: string): string {
-  return explicit ?? process.env.PAUTA_CONFIG ?? DEFAULT_CONFIG_PATH;
+  if (explicit !== undefined && explicit.trim() === '') throw new UsageError('--config: expected a file path, got ""');
+  return explicit ?? (process.env.PAUTA_CONFIG || undefined) ?? DEFAULT_CONFIG_PATH;
 }
 
 export function loadConfig(file: string, registry: ConnectorRegistry): PautaConfig {
@@ -67,7 +68,9 @@ export function loadConfig(file: string, registry: ConnectorRegistry): PautaConf
 export function parseConfig(text: string, file: string, registry: ConnectorRegistry): PautaConfig {
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    throw new ConfigError(file, doc.errors.map((e) => `YAML: ${e.message.split('\n')[0]}`));
+    // One line per problem: the yaml package repeats some, and ends each first line with ':'.
+    const lines = doc.errors.map((e) => `YAML: ${e.message.split('\n')[0]!.replace(/:\s*$/, '')}`);
+    throw new ConfigError(file, [...new Set(lines)]);
   }
   return parseConfigObject(doc.toJS() ?? {}, file, registry);
 }

@@ -1,4 +1,5 @@
 // config/pauta.yaml, validated at start-up. Unknown keys are errors: a typo must not pass.
+import cron from 'node-cron';
 import { z } from 'zod';
 import { CHANNELS } from '../connectors/types.ts';
 import { envVarName, isoDate, regexPattern, slug, timeZone } from './fields.ts';
@@ -70,9 +71,17 @@ export function periodMonths(start: string, end: string): string[] {
   }
 }
 
+/** Checked by node-cron, the daemon's own parser, so `pauta check` catches what the daemon would refuse. */
+const cronExpression = z.string().superRefine((expression, ctx) => {
+  const detail = cron.validateDetailed(expression);
+  if (!detail.valid) {
+    ctx.addIssue({ code: 'custom', message: `"${expression}" is not a cron expression (${detail.errors.map((e) => e.message).join('; ')})` });
+  }
+});
+
 export const scheduleSchema = z.strictObject({
   /** Five-field cron expression, evaluated in `timezone`. */
-  cron: z.string().default('30 7 * * *'),
+  cron: cronExpression.default('30 7 * * *'),
   timezone: timeZone.default('UTC'),
   /** `pauta status` exits non-zero when a source's data is older than this many days. */
   stale_after_days: z.number().int().min(1).default(3),
@@ -121,7 +130,7 @@ export const messagingSchema = z.strictObject({
 
 /** The file as written, before each source is checked against its platform's schema. */
 export const configFileSchema = z.strictObject({
-  database: z.string().optional(),
+  database: z.string().min(1, { message: 'expected a file path (an empty one would be a temporary database, lost at exit)' }).optional(),
   schedule: scheduleSchema.default({ cron: '30 7 * * *', timezone: 'UTC', stale_after_days: 3 }),
   health: healthSchema.default({ enabled: false, host: '127.0.0.1', port: 9464 }),
   sources: z.array(z.looseObject({ id: slug, platform: z.string() })).default([]),

@@ -4,7 +4,7 @@
 // its way out, so a secret that reached a message by accident is still masked.
 import pino from 'pino';
 import pretty from 'pino-pretty';
-import { describeError } from './errors.ts';
+import { UsageError, describeError } from './errors.ts';
 import { redact } from './redact.ts';
 
 export type Logger = pino.Logger;
@@ -36,8 +36,13 @@ export function serializeError(error: unknown, depth = 0): Record<string, unknow
   return out;
 }
 
+const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
 export function createLogger(options: LoggerOptions = {}): Logger {
   const level = options.level ?? process.env.PAUTA_LOG_LEVEL ?? 'info';
+  if (!LEVELS.includes(level)) {
+    throw new UsageError(`--log-level (or PAUTA_LOG_LEVEL): expected one of ${LEVELS.join(', ')}, got "${level}"`);
+  }
   const destination = options.destination ?? process.stdout;
   const usePretty = options.pretty ?? (destination === process.stdout && process.stdout.isTTY === true);
   const stream = usePretty

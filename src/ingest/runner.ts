@@ -69,6 +69,8 @@ export interface SourceRunResult {
   error?: string | undefined;
   /** A backfill end moved back to the last complete day. */
   clampedTo?: string | undefined;
+  /** Accounts a window could not read (their stored rows were kept), one per account and window. */
+  skipped?: string[] | undefined;
 }
 
 export const defaultSleep = (ms: number, signal?: AbortSignal): Promise<void> =>
@@ -251,6 +253,7 @@ export class Runner {
           const done = event('ok', rows);
           log.info({ window, rows, days: fetched.days.length, requests: done.requests, durationMs: done.durationMs }, 'window stored');
           for (const s of fetched.skipped) log.warn({ window }, s);
+          if (fetched.skipped.length > 0) (result.skipped ??= []).push(...fetched.skipped.map((s) => `${window.from}..${window.to}: ${s}`));
           this.deps.onWindow?.(done);
         } catch (error) {
           // A shutdown aborts the signal; the window's transaction never began, so nothing of it

@@ -1,6 +1,6 @@
 // The SQLite file: kysely over better-sqlite3, migrations applied on open, WAL and a busy
 // timeout so the daemon, a backfill and analysts' sqlite3 sessions can share it.
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
@@ -8,6 +8,7 @@ import { Migrator, type Migration, type MigrationProvider } from 'kysely/migrati
 import type { AccountInfo, CampaignDay, ConnectorState } from '../connectors/types.ts';
 import type { DateWindow } from '../core/dates.ts';
 import type { GeoImpressions } from '../core/geo.ts';
+import { UsageError } from '../core/errors.ts';
 import { redact } from '../core/redact.ts';
 import type { TargetConfig } from '../config/schema.ts';
 import { targetFor } from '../indicators/targets.ts';
@@ -58,6 +59,51 @@ export interface RunLogEntry {
   finishedAt: string;
 }
 
+/** The database file cannot be used as it is (exit 2: nothing in it was touched). */
+export class DatabaseError extends UsageError {
+  override name = 'DatabaseError';
+  constructor(
+    readonly file: string,
+    problem: string,
+  ) {
+    super(`database ${file}: ${problem}`);
+  }
+}
+
+/** SQLite's own codes, said the way a person fixes them. */
+export function databaseError(file: string, e: unknown): Error {
+  if (e instanceof DatabaseError) return e;
+  // Extended codes (SQLITE_READONLY_DIRECTORY, SQLITE_CANTOPEN_ISDIR…) by their primary code.
+  const code = String((e as { code?: unknown }).code ?? '').split('_').slice(0, 2).join('_');
+  const message = e instanceof Error ? e.message : String(e);
+  switch (code) {
+    case 'SQLITE_NOTADB':
+    case 'SQLITE_CORRUPT':
+      return new DatabaseError(file, `not a SQLite database, or damaged (${message})`);
+    case 'SQLITE_CANTOPEN':
+      return new DatabaseError(file, 'cannot be opened (check that the path is a file you can read and write, in a directory you can write)');
+    case 'SQLITE_READONLY':
+    case 'SQLITE_PERM':
+    case 'SQLITE_AUTH':
+      return new DatabaseError(file, 'is read-only: pauta needs write access to the file and its directory');
+    case 'SQLITE_FULL':
+      return new DatabaseError(file, 'the disk is full');
+    default:
+      return new DatabaseError(file, message);
+  }
+}
+
+/** A file migrated by a later pauta has migrations this one does not know: refuse to touch it. */
+function refuseNewerSchema(sqlite: SQLite.Database, file: string): void {
+  const table = sqlite.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'kysely_migration'").get();
+  if (table === undefined) return;
+  const applied = (sqlite.prepare('SELECT name FROM kysely_migration ORDER BY name').all() as { name: string }[]).map((r) => r.name);
+  const unknown = applied.filter((n) => !(n in migrations));
+  if (unknown.length > 0) {
+    throw new DatabaseError(file, `written by a newer version of pauta (migration ${unknown.join(', ')}); use that version, or another --db`);
+  }
+}
+
 export class Store {
   private constructor(
     readonly db: Kysely<Database>,
@@ -65,14 +111,35 @@ export class Store {
   ) {}
 
   static async open(file: string): Promise<Store> {
-    if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    const sqlite = new SQLite(file, { timeout: BUSY_TIMEOUT_MS });
-    sqlite.pragma('journal_mode = WAL');
-    sqlite.pragma('synchronous = NORMAL');
-    sqlite.pragma('foreign_keys = ON');
+    let sqlite: SQLite.Database | undefined;
+    try {
+      if (file !== ':memory:') {
+        try {
+          mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+        } catch (e) {
+          const code = (e as NodeJS.ErrnoException).code;
+          const why = code === 'EEXIST' || code === 'ENOTDIR' ? 'a file is in the way' : (code ?? String(e));
+          throw new DatabaseError(file, `cannot create its directory ${path.dirname(file)} (${why})`);
+        }
+        if (existsSync(file) && statSync(file).isDirectory()) throw new DatabaseError(file, 'is a directory, not a file');
+      }
+      sqlite = new SQLite(file, { timeout: BUSY_TIMEOUT_MS });
+      refuseNewerSchema(sqlite, file);
+      sqlite.pragma('journal_mode = WAL');
+      sqlite.pragma('synchronous = NORMAL');
+      sqlite.pragma('foreign_keys = ON');
+    } catch (e) {
+      sqlite?.close();
+      throw databaseError(file, e);
+    }
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
     const store = new Store(db, file);
-    await store.migrate();
+    try {
+      await store.migrate();
+    } catch (e) {
+      await db.destroy();
+      throw databaseError(file, e);
+    }
     return store;
   }
 
@@ -81,7 +148,7 @@ export class Store {
     const { error, results } = await migrator.migrateToLatest();
     if (error) {
       const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-      throw new Error(`database ${this.file}: migration ${failed} failed: ${String(error)}`);
+      throw new DatabaseError(this.file, `migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
 
