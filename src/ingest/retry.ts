@@ -12,6 +12,12 @@ export interface RetryPolicy {
   maxDelayMs: number;
   /** A platform asking for a longer wait than this is treated as fatal for the run. */
   maxRateLimitWaitMs: number;
+  /**
+   * One attempt that has not settled after this long counts as a transient failure, so a stalled
+   * connection cannot hold a source (and its lease) forever. Default 30 minutes: above any single
+   * request or report download pauta makes.
+   */
+  attemptTimeoutMs?: number;
 }
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
@@ -19,7 +25,18 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   baseDelayMs: 2_000,
   maxDelayMs: 120_000,
   maxRateLimitWaitMs: 20 * 60_000,
+  attemptTimeoutMs: 30 * 60_000,
 };
+
+/** Settles with `request`, or rejects with a TransientError once `ms` have passed. */
+export function withAttemptTimeout<T>(label: string, request: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TransientError(`${label}: no answer after ${Math.round(ms / 1000)} s`)), ms);
+    timer.unref();
+  });
+  return Promise.race([request, timeout]).finally(() => clearTimeout(timer));
+}
 
 export interface RetryDeps {
   sleep: (ms: number) => Promise<void>;
@@ -43,7 +60,8 @@ export async function withRetry<T>(
   return pRetry(
     async () => {
       try {
-        return await request();
+        const attempt = request();
+        return await (policy.attemptTimeoutMs === undefined ? attempt : withAttemptTimeout(label, attempt, policy.attemptTimeoutMs));
       } catch (error) {
         // p-retry only handles Error instances; some client libraries throw plain objects.
         if (error instanceof Error) throw error;

@@ -131,6 +131,11 @@ export class Runner {
     private readonly deps: RunnerDeps,
   ) {}
 
+  /** Elapsed real time for durations: the injected `now` may be a fixed or simulated clock. */
+  private clockMs(): number {
+    return performance.now();
+  }
+
   private now(): Date {
     return this.deps.now?.() ?? new Date();
   }
@@ -177,10 +182,11 @@ export class Runner {
     const log = this.deps.log.child({ runId, source: cfg.id });
     const holder = this.deps.holder ?? defaultHolder();
     const started = this.now();
+    const startedMs = this.clockMs();
     const startedAt = started.toISOString();
     const result: SourceRunResult = { sourceId: cfg.id, status: 'ok', windows: [], windowsDone: 0, rows: 0, requests: 0, durationMs: 0 };
     const finish = (): SourceRunResult => {
-      result.durationMs = this.now().getTime() - started.getTime();
+      result.durationMs = Math.round(this.clockMs() - startedMs);
       return result;
     };
 
@@ -218,8 +224,8 @@ export class Runner {
           log.warn({ windowsDone: result.windowsDone, windows: plan.windows.length }, 'interrupted before all windows ran');
           break;
         }
-        const windowStart = this.now();
-        const windowStarted = windowStart.toISOString();
+        const windowStartMs = this.clockMs();
+        const windowStarted = this.now().toISOString();
         const requestsBefore = result.requests;
         const event = (status: WindowEvent['status'], rows: number): WindowEvent => ({
           sourceId: cfg.id,
@@ -228,7 +234,7 @@ export class Runner {
           total: plan.windows.length,
           rows,
           requests: result.requests - requestsBefore,
-          durationMs: this.now().getTime() - windowStart.getTime(),
+          durationMs: Math.round(this.clockMs() - windowStartMs),
           status,
         });
         try {
@@ -276,7 +282,7 @@ export class Runner {
       }
       if (result.status === 'ok') {
         log.info(
-          { windows: result.windowsDone, rows: result.rows, requests: result.requests, durationMs: this.now().getTime() - started.getTime() },
+          { windows: result.windowsDone, rows: result.rows, requests: result.requests, durationMs: Math.round(this.clockMs() - startedMs) },
           plan.windows.length === 0 ? 'up to date' : 'source done',
         );
       }
