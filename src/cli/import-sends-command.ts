@@ -1,6 +1,7 @@
 // `pauta import-sends --channel sms|email --file F [--send N] [--programmed]`: a provider's
 // delivery report (or the programmed list) into the database. A file with a bad row is refused
 // whole; re-importing the same or an overlapping file counts nothing twice.
+import { statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError } from '../core/errors.ts';
 import { importSends } from '../messaging/import.ts';
@@ -15,6 +16,16 @@ interface ImportOptions {
   programmed?: boolean;
 }
 
+function checkReadableFile(file: string): void {
+  let stat;
+  try {
+    stat = statSync(file);
+  } catch (e) {
+    throw new UsageError(`--file: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  if (!stat.isFile()) throw new UsageError(`--file: ${file} is not a file`);
+}
+
 export function registerImportSendsCommand(program: Command): void {
   program
     .command('import-sends')
@@ -27,6 +38,8 @@ export function registerImportSendsCommand(program: Command): void {
       action(async (opts: ImportOptions, cmd: Command) => {
         const channel = parseChoice('channel', opts.channel, MESSAGE_CHANNELS, 'sms');
         if (opts.send !== undefined && !/^[1-9]$/.test(opts.send)) throw new UsageError(`--send: expected a send number 1–9, got "${opts.send}"`);
+        // A file that cannot be read is a usage error before the database is opened (or created).
+        checkReadableFile(opts.file!);
         const app = await openApp(globalOptions(cmd), {});
         try {
           const r = await importSends(app.store, {

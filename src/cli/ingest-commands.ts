@@ -174,8 +174,12 @@ export function renderDryRun(range: { from: string; to: string }, plan: readonly
 }
 
 /** The global --log-level or PAUTA_LOG_LEVEL if given; else quieter under progress bars. */
-function logLevelFor(explicit: string | undefined, bars: boolean): string | undefined {
-  return explicit ?? process.env.PAUTA_LOG_LEVEL ?? (bars ? 'warn' : undefined);
+/**
+ * One-shot commands are quiet when healthy: their summary (and progress) says what happened, and
+ * warnings and errors still log. `--log-level info` (or PAUTA_LOG_LEVEL) brings the per-window lines.
+ */
+function logLevelFor(explicit: string | undefined): string {
+  return explicit ?? process.env.PAUTA_LOG_LEVEL ?? 'warn';
 }
 
 export function registerIngestCommands(program: Command): void {
@@ -187,7 +191,8 @@ export function registerIngestCommands(program: Command): void {
     .action(
       action(async (opts: { source?: string; wait?: string }, cmd: Command) => {
         const waitMs = parseNonNegativeInt('wait', opts.wait, 0) * 1000;
-        const app = await openApp(globalOptions(cmd), { source: opts.source });
+        const global = globalOptions(cmd);
+        const app = await openApp(global, { source: opts.source, log: createLogger({ level: logLevelFor(global.logLevel) }) });
         const shutdown = onShutdownSignals(app.log);
         try {
           const results = await ingest(app, { kind: 'scheduled' }, 'run', { source: opts.source, waitMs, signal: shutdown.signal });
@@ -231,7 +236,7 @@ export function registerIngestCommands(program: Command): void {
         const bars = opts.progress && process.stderr.isTTY === true;
         const progress = opts.progress ? createProgress({ tty: bars }) : undefined;
         const log = createLogger({
-          level: logLevelFor(global.logLevel, bars),
+          level: logLevelFor(global.logLevel),
           pretty: bars ? true : undefined,
           destination: progress?.logDestination,
         });

@@ -10,6 +10,7 @@ import { stringify } from 'yaml';
 import { DEMO_DB_PATH, demoConfig, demoSources, runDemo, startSandbox } from '../sandbox/demo.ts';
 import { SIM_NOW, SIM_PERIOD } from '../sandbox/world.ts';
 import { Store } from '../store/store.ts';
+import { loadConfig, resolveConfigPath } from '../config/load.ts';
 import { EXIT, action, globalOptions } from './app.ts';
 import { summarize } from './ingest-commands.ts';
 import { parseNonNegativeInt } from './args.ts';
@@ -26,6 +27,8 @@ export function registerSandboxCommands(program: Command): void {
         if (g.db !== undefined && g.db.trim() === '') throw new UsageError('--db: expected a file path, got ""');
         const dbPath = g.db ?? DEMO_DB_PATH;
         const log = createLogger({ level: g.logLevel ?? process.env.PAUTA_LOG_LEVEL ?? 'warn' });
+        // The config's targets are the demo's: a bad file stops here, before anything is touched.
+        loadConfig(resolveConfigPath(g.config), defaultRegistry());
         process.stdout.write(`*** ${BANNER} ***\n\n`);
         // The database first: a bad --db must not leave the sandbox server running.
         const store = await Store.open(dbPath);
@@ -35,7 +38,7 @@ export function registerSandboxCommands(program: Command): void {
           const registry = defaultRegistry();
           process.stdout.write(`sandbox listening on ${sandbox.baseUrl}; backfilling ${SIM_PERIOD.from}..${SIM_PERIOD.to} into ${dbPath}\n`);
           const started = Date.now();
-          const { config, results, sends } = await runDemo({ store, registry, log, baseUrl: sandbox.baseUrl });
+          const { config, results, sends } = await runDemo({ store, registry, log, baseUrl: sandbox.baseUrl, configFile: resolveConfigPath(g.config) });
           process.stdout.write(`${summarize(results)}\n`);
           for (const s of sends) process.stdout.write(`${s.channel} ${s.kind}: ${s.messages.toLocaleString('en-US')} messages imported from ${s.fileName}\n`);
           process.stdout.write(`(${((Date.now() - started) / 1000).toFixed(1)} s)\n\n`);
@@ -58,13 +61,13 @@ export function registerSandboxCommands(program: Command): void {
     .description('serve the simulated platforms on loopback until stopped (Ctrl-C)')
     .option('--port <port>', 'port to listen on (default: any free port)')
     .action(
-      action(async (opts: { port?: string }) => {
+      action(async (opts: { port?: string }, cmd: Command) => {
         const port = parseNonNegativeInt('port', opts.port, 0);
         if (port > 65535) throw new UsageError(`--port: expected a port number 0–65535, got ${port}`);
         const sandbox = await startSandbox({ port }).catch((e: NodeJS.ErrnoException) => {
           throw e.code === 'EADDRINUSE' || e.code === 'EACCES' ? new UsageError(`--port ${port}: ${e.code === 'EADDRINUSE' ? 'already in use' : 'not permitted'}`) : e;
         });
-        const { env } = demoConfig(sandbox.baseUrl, defaultRegistry());
+        const { env } = demoConfig(sandbox.baseUrl, defaultRegistry(), resolveConfigPath(globalOptions(cmd).config));
         process.stdout.write(`*** ${BANNER} ***\nsandbox listening on ${sandbox.baseUrl}\n\n`);
         process.stdout.write('# sources pointing at it (put them in a copy of config/pauta.yaml):\n');
         process.stdout.write(stringify({ sources: demoSources(sandbox.baseUrl) }));

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import type { Logger } from '../core/log.ts';
-import { DEFAULT_CONFIG_PATH, parseConfigObject, type ConnectorRegistry, type PautaConfig } from '../config/load.ts';
+import { DEFAULT_CONFIG_PATH, loadConfig, parseConfigObject, type ConnectorRegistry, type PautaConfig } from '../config/load.ts';
 import { Runner, newRunId, type SourceRunResult } from '../ingest/runner.ts';
 import { DEFAULT_SALT_ENV, importSends, type ImportSendsResult } from '../messaging/import.ts';
 import { writeSimulatedSends } from '../messaging/simulated.ts';
@@ -27,8 +27,10 @@ export function demoSources(baseUrl: string): Record<string, unknown>[] {
   return SANDBOX_PLATFORMS.map((p) => p.demoSource(baseUrl).source);
 }
 
-/** The shipped config's targets with the sandbox's sources. */
+/** A config file's schedule, targets and messaging with the sandbox's sources. */
 export function demoConfig(baseUrl: string, registry: ConnectorRegistry, configFile = DEFAULT_CONFIG_PATH): { config: PautaConfig; env: Record<string, string> } {
+  // Read and validated whole first, so a bad file is reported exactly as every command reports it.
+  loadConfig(configFile, registry);
   const shipped = parseDocument(readFileSync(configFile, 'utf8')).toJS() as Record<string, unknown>;
   const demo = SANDBOX_PLATFORMS.map((p) => p.demoSource(baseUrl));
   const config = parseConfigObject(
@@ -62,10 +64,12 @@ export async function runDemo(opts: {
   registry: ConnectorRegistry;
   log: Logger;
   baseUrl: string;
+  /** The config whose schedule, targets and messaging the demo takes (default config/pauta.yaml). */
+  configFile?: string;
   from?: string;
   to?: string;
 }): Promise<DemoResult> {
-  const { config, env } = demoConfig(opts.baseUrl, opts.registry);
+  const { config, env } = demoConfig(opts.baseUrl, opts.registry, opts.configFile);
   await opts.store.syncTargets(config.targets);
   await markSimulated(opts.store.db);
   // Each demo starts a new, empty sandbox: saved report queries of an earlier demo are gone there.

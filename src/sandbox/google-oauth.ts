@@ -7,6 +7,12 @@ import { formBody, json, type PlatformSandbox } from './http.ts';
 export const SANDBOX_ACCESS_TOKEN = 'ya29.sandbox-access-token';
 export const SANDBOX_REFRESH_TOKEN = 'sandbox-refresh-token';
 
+/** The OAuth clients the sandbox knows (client id → secret), one per platform's demo source. */
+export const SANDBOX_OAUTH_CLIENTS: Readonly<Record<string, string>> = {
+  'sandbox-client-id.apps.googleusercontent.com': 'sandbox-client-secret',
+  'sandbox-dv360-client.apps.googleusercontent.com': 'sandbox-dv360-client-secret',
+};
+
 export const googleOAuthSandbox: PlatformSandbox = {
   name: 'google_oauth',
   handle(req) {
@@ -15,7 +21,11 @@ export const googleOAuthSandbox: PlatformSandbox = {
     const form = formBody(req);
     const grant = form.get('grant_type');
     if (grant === 'refresh_token') {
-      if (form.get('refresh_token') !== SANDBOX_REFRESH_TOKEN || !form.get('client_id')) {
+      const clientId = form.get('client_id') ?? '';
+      if (SANDBOX_OAUTH_CLIENTS[clientId] === undefined || SANDBOX_OAUTH_CLIENTS[clientId] !== form.get('client_secret')) {
+        return json(401, { error: 'invalid_client', error_description: 'Unauthorized' });
+      }
+      if (form.get('refresh_token') !== SANDBOX_REFRESH_TOKEN) {
         return json(400, { error: 'invalid_grant', error_description: 'Token has been expired or revoked.' });
       }
     } else if (grant === 'urn:ietf:params:oauth:grant-type:jwt-bearer') {
