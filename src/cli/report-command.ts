@@ -24,9 +24,9 @@ interface ReportOptions {
   table?: string;
 }
 
-/** A report of an empty database right after `npm run demo` most likely wanted the demo's file. */
-async function hintDemoDatabase(app: App): Promise<void> {
-  if (path.resolve(app.dbPath) === path.resolve(DEMO_DB_PATH) || !existsSync(DEMO_DB_PATH)) return;
+/** A report of the default, empty database right after `npm run demo` most likely wanted the demo's file. */
+async function hintDemoDatabase(app: App, explicitDb: boolean): Promise<void> {
+  if (explicitDb || path.resolve(app.dbPath) === path.resolve(DEMO_DB_PATH) || !existsSync(DEMO_DB_PATH)) return;
   const any = await app.store.db.selectFrom('campaign_days').select('date').limit(1).executeTakeFirst();
   if (any === undefined) {
     process.stderr.write(`pauta: ${app.dbPath} holds no impressions yet; the demo's simulated data are in ${DEMO_DB_PATH} (--db ${DEMO_DB_PATH})\n`);
@@ -70,7 +70,7 @@ export function registerReportCommand(program: Command): void {
           // Platforms report whole days, so today has no data yet: yesterday is the natural cut.
           const asOf = explicitAsOf ?? localYesterday(new Date(), app.config.schedule.timezone);
           const report = await buildReport(app.store, app.config, { asOf });
-          await hintDemoDatabase(app);
+          await hintDemoDatabase(app, globalOptions(cmd).db !== undefined || Boolean(process.env.PAUTA_DB));
           if (format === 'csv') {
             const tables = reportCsvTables(report, lang);
             if (opts.out === undefined) {
