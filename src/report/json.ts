@@ -139,16 +139,7 @@ function fullReportJson(r: ReportData) {
   };
 }
 
-/** The full report. The older form (indicator + meta) gives the impressions part only. */
-export function reportJson(report: ReportData): ReportJson;
-export function reportJson(ind: ImpressionsIndicator, meta: { generatedAt: string; simulated?: boolean }): object;
-export function reportJson(arg: ReportData | ImpressionsIndicator, meta?: { generatedAt: string; simulated?: boolean }): object {
-  if ('impressions' in arg) return fullReportJson(arg);
-  return {
-    schema: REPORT_SCHEMA,
-    generated_at: meta?.generatedAt ?? new Date().toISOString(),
-    as_of: arg.asOf,
-    simulated: meta?.simulated ?? false,
-    impressions: { targets: arg.targets.map(target), total: total(arg) },
-  };
+/** The full report, in the documented JSON shape. */
+export function reportJson(report: ReportData): ReportJson {
+  return fullReportJson(report);
 }

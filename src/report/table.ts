@@ -1,6 +1,5 @@
 // The report for a terminal: the three indicators, pacing per target, each target's breakdowns
 // and the SMS and e-mail sends.
-import type { ImpressionsIndicator } from '../indicators/impressions.ts';
 import type { SendProgress } from '../indicators/messaging.ts';
 import type { Pacing } from '../indicators/pacing.ts';
 import {
@@ -32,34 +31,28 @@ function grid(rows: readonly (readonly string[])[], indent = ''): string[] {
   return out;
 }
 
-export function reportTable(report: ReportData, opts: { lang: Lang }): string;
-export function reportTable(ind: ImpressionsIndicator, opts: { lang: Lang; simulated?: boolean }): string;
-export function reportTable(arg: ReportData | ImpressionsIndicator, opts: { lang: Lang; simulated?: boolean }): string {
+export function reportTable(report: ReportData, opts: { lang: Lang }): string {
   const L = LABELS[opts.lang];
   const lang = opts.lang;
   const n = (v: number) => formatNumber(v, lang);
-  const report = 'impressions' in arg ? arg : undefined;
-  const ind = report?.impressions ?? (arg as ImpressionsIndicator);
-  const simulated = report?.simulated ?? opts.simulated ?? false;
+  const ind = report.impressions;
   const lines: string[] = [];
-  if (simulated) lines.push(`*** ${L.simulated} — ${L.simulatedDetail} ***`, '');
+  if (report.simulated) lines.push(`*** ${L.simulated} — ${L.simulatedDetail} ***`, '');
 
-  if (report) {
-    lines.push(`${L.reportTitle} — ${L.asOf} ${formatDate(report.asOf, lang)}`, '');
-    const sms = report.messaging.channels.find((c) => c.channel === 'sms')!.total;
-    const email = report.messaging.channels.find((c) => c.channel === 'email')!.total;
-    lines.push(
-      ...grid([
-        [L.indicator, L.progress, L.goal, L.pct, L.status],
-        [`${L.impressions} (${L.impressionsFormula})`, n(ind.total.achieved), n(ind.total.projected), formatPct(ind.total.pct, lang), L.statusWord[report.totalPacing.status]],
-        [`${L.sms} (${L.smsFormula})`, n(sms.sent), sms.scheduled === null ? L.noSchedule : n(sms.scheduled), formatPct(sms.pct, lang), ''],
-        [`${L.email} (${L.emailFormula})`, n(email.sent), email.scheduled === null ? L.noSchedule : n(email.scheduled), formatPct(email.pct, lang), ''],
-      ]),
-      '',
-    );
-  }
+  lines.push(`${L.reportTitle} — ${L.asOf} ${formatDate(report.asOf, lang)}`, '');
+  const sms = report.messaging.channels.find((c) => c.channel === 'sms')!.total;
+  const email = report.messaging.channels.find((c) => c.channel === 'email')!.total;
+  lines.push(
+    ...grid([
+      [L.indicator, L.progress, L.goal, L.pct, L.status],
+      [`${L.impressions} (${L.impressionsFormula})`, n(ind.total.achieved), n(ind.total.projected), formatPct(ind.total.pct, lang), L.statusWord[report.totalPacing.status]],
+      [`${L.sms} (${L.smsFormula})`, n(sms.sent), sms.scheduled === null ? L.noSchedule : n(sms.scheduled), formatPct(sms.pct, lang), ''],
+      [`${L.email} (${L.emailFormula})`, n(email.sent), email.scheduled === null ? L.noSchedule : n(email.scheduled), formatPct(email.pct, lang), ''],
+    ]),
+    '',
+  );
 
-  lines.push(`${L.impressionsTitle} — ${L.asOf} ${report ? formatDate(ind.asOf, lang) : ind.asOf}`, '');
+  lines.push(`${L.impressionsTitle} — ${L.asOf} ${formatDate(ind.asOf, lang)}`, '');
   lines.push(
     ...grid([
       [L.target, L.projected, L.achieved, L.pct],
@@ -68,56 +61,46 @@ export function reportTable(arg: ReportData | ImpressionsIndicator, opts: { lang
     ]),
   );
 
-  if (report) {
-    const tolerance = new Set(report.pacing.map((p) => p.tolerancePct));
-    const rateDays = new Set(report.pacing.map((p) => p.runRateDays).filter((d) => d > 0));
-    lines.push(
-      '',
-      [L.pacing, rateDays.size === 1 ? `${L.runRate}: ${L.lastDays([...rateDays][0]!)}` : '', tolerance.size === 1 ? L.tolerance(String([...tolerance][0])) : '']
-        .filter((s) => s !== '')
-        .join(' — '),
-      '',
-    );
-    lines.push(
-      ...grid([
-        [L.target, L.expectedToDate, L.achieved, L.variance, `${L.runRate}`, L.projectedFinal, L.reachDate, L.status],
-        ...ind.targets.map((t, i) => pacingRow(t.name, report.pacing[i]!, L, lang)),
-        pacingRow(L.total, report.totalPacing, L, lang),
-      ]),
-    );
-  }
+  const tolerance = new Set(report.pacing.map((p) => p.tolerancePct));
+  const rateDays = new Set(report.pacing.map((p) => p.runRateDays).filter((d) => d > 0));
+  lines.push(
+    '',
+    [L.pacing, rateDays.size === 1 ? `${L.runRate}: ${L.lastDays([...rateDays][0]!)}` : '', tolerance.size === 1 ? L.tolerance(String([...tolerance][0])) : '']
+      .filter((s) => s !== '')
+      .join(' — '),
+    '',
+  );
+  lines.push(
+    ...grid([
+      [L.target, L.expectedToDate, L.achieved, L.variance, `${L.runRate}`, L.projectedFinal, L.reachDate, L.status],
+      ...ind.targets.map((t, i) => pacingRow(t.name, report.pacing[i]!, L, lang)),
+      pacingRow(L.total, report.totalPacing, L, lang),
+    ]),
+  );
 
   for (const t of ind.targets) {
     lines.push('', `${t.name} — ${t.dataThrough ? `${L.dataThrough} ${t.dataThrough}` : L.noData}`);
-    const sections: [string, { label: string; impressions: number }[]][] = report
-      ? [
-          [L.byArea, t.byArea.map((b) => ({ label: areaLabel(b.key, lang, b.label), impressions: b.impressions }))],
-          [L.byGeo, t.byGeo.map((b) => ({ label: geoLabel(b.label, lang), impressions: b.impressions }))],
-          [L.byMonth, t.byMonth.map((b) => ({ label: formatMonth(b.key, lang), impressions: b.impressions }))],
-          [L.byPlatform, t.byPlatform.map((b) => ({ label: platformLabel(b.key), impressions: b.impressions }))],
-        ]
-      : [
-          [L.byGeo, t.byGeo],
-          [L.byMonth, t.byMonth],
-          [L.byPlatform, t.byPlatform],
-        ];
+    const sections: [string, { label: string; impressions: number }[]][] = [
+      [L.byArea, t.byArea.map((b) => ({ label: areaLabel(b.key, lang, b.label), impressions: b.impressions }))],
+      [L.byGeo, t.byGeo.map((b) => ({ label: geoLabel(b.label, lang), impressions: b.impressions }))],
+      [L.byMonth, t.byMonth.map((b) => ({ label: formatMonth(b.key, lang), impressions: b.impressions }))],
+      [L.byPlatform, t.byPlatform.map((b) => ({ label: platformLabel(b.key), impressions: b.impressions }))],
+    ];
     for (const [title, list] of sections) {
-      if (list.length === 0 || (report && t.achieved === 0)) continue;
+      if (list.length === 0 || t.achieved === 0) continue;
       lines.push(`  ${title}:`);
       const w = Math.max(...list.map((b) => b.label.length));
       for (const b of list) lines.push(`    ${b.label.padEnd(w)}  ${n(b.impressions).padStart(12)}`);
     }
   }
 
-  if (report) {
-    lines.push('', L.messagingTitle, '');
-    const rows: string[][] = [['', L.scheduled, L.sent, L.pct, L.delivered, L.failed, L.pending, L.deliveredPct]];
-    for (const c of report.messaging.channels) {
-      const name = c.channel === 'sms' ? L.sms : L.email;
-      for (const s of [...c.sends, c.total]) rows.push(sendRow(`${name} — ${s.send === 'total' ? L.total : L.sendN(s.send)}`, s, L, lang));
-    }
-    lines.push(...grid(rows));
+  lines.push('', L.messagingTitle, '');
+  const rows: string[][] = [['', L.scheduled, L.sent, L.pct, L.delivered, L.failed, L.pending, L.deliveredPct]];
+  for (const c of report.messaging.channels) {
+    const name = c.channel === 'sms' ? L.sms : L.email;
+    for (const s of [...c.sends, c.total]) rows.push(sendRow(`${name} — ${s.send === 'total' ? L.total : L.sendN(s.send)}`, s, L, lang));
   }
+  lines.push(...grid(rows));
   return `${lines.join('\n')}\n`;
 }
 
