@@ -3,6 +3,7 @@
 // (https://cloud.google.com/apis/design/errors); the token endpoint as {"error":"invalid_grant",...}.
 import { FatalError, QuotaExhaustedError, RateLimitedError, TransientError, describeError } from '../../core/errors.ts';
 import { BID_MANAGER_SCOPE } from './config.ts';
+import { headerValue, retryAfterMs } from '../../core/http-headers.ts';
 
 /** The saved query (or report) no longer exists: the connector creates the query again. */
 export class NotFoundError extends FatalError {
@@ -49,22 +50,6 @@ function networkCode(error: unknown): string | undefined {
   return undefined;
 }
 
-function header(headers: unknown, name: string): string | undefined {
-  if (!headers) return undefined;
-  if (typeof (headers as Headers).get === 'function') return (headers as Headers).get(name) ?? undefined;
-  const v = (headers as Record<string, unknown>)[name.toLowerCase()];
-  return typeof v === 'string' ? v : undefined;
-}
-
-/** Retry-After as seconds or an HTTP date, in milliseconds; undefined when absent. */
-export function retryAfterMs(value: string | undefined, now = Date.now()): number | undefined {
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-}
-
 function parseBody(data: unknown): GoogleErrorBody | undefined {
   if (typeof data === 'string') {
     try {
@@ -103,11 +88,11 @@ export function classifyBidManagerError(what: string, error: unknown): Error {
     return new QuotaExhaustedError(`${label} (the Bid Manager daily quota is spent; the next run continues)`, { cause: error });
   }
   if (status === 429 || (status === 403 && rateLimited)) {
-    const wait = retryAfterMs(header(e.response?.headers, 'retry-after'));
+    const wait = retryAfterMs(headerValue(e.response?.headers, 'retry-after'), new Date());
     return wait !== undefined ? new RateLimitedError(label, wait, { cause: error }) : new TransientError(label, { cause: error });
   }
   if (status >= 500) {
-    const wait = retryAfterMs(header(e.response?.headers, 'retry-after'));
+    const wait = retryAfterMs(headerValue(e.response?.headers, 'retry-after'), new Date());
     return wait !== undefined ? new RateLimitedError(label, wait, { cause: error }) : new TransientError(label, { cause: error });
   }
   if (status === 403 && (apiError?.details?.some((d) => d.reason === 'ACCESS_TOKEN_SCOPE_INSUFFICIENT') || /insufficient authentication scopes/i.test(message))) {

@@ -5,6 +5,7 @@
 // https://docs.x.com/x-ads-api/fundamentals/error-codes-and-responses
 import { ApiPartialResponseError, ApiRequestError, ApiResponseError } from 'twitter-api-v2';
 import { FatalError, RateLimitedError, TransientError, describeError } from '../../core/errors.ts';
+import { headerValue, retryAfterMs } from '../../core/http-headers.ts';
 
 export interface XApiErrorDetail {
   code: string;
@@ -45,22 +46,9 @@ export class XAdsFatalError extends FatalError {
   }
 }
 
-function header(headers: Record<string, string | string[] | undefined> | undefined, name: string): string | undefined {
-  const v = headers?.[name];
-  return Array.isArray(v) ? v[0] : v;
-}
-
 /** Milliseconds until an epoch-seconds reset time, at least one second. */
 export function waitUntilReset(resetEpochSeconds: number, now: Date): number {
   return Math.max(1_000, resetEpochSeconds * 1000 - now.getTime() + 1_000);
-}
-
-/** Retry-After is seconds or an HTTP date. */
-export function retryAfterMs(value: string | undefined, now: Date): number | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now.getTime());
 }
 
 function summary(details: XApiErrorDetail[]): string {
@@ -74,7 +62,7 @@ export function classifyXAdsError(error: unknown, label: string, opts: ClassifyO
     const what = `X Ads ${label}: HTTP ${status}${details.length > 0 ? ` ${summary(details)}` : ''}`;
     const headers = error.headers as Record<string, string | string[] | undefined>;
     if (status === 429 || status === 420) {
-      const reset = Number(header(headers, 'x-account-rate-limit-reset') ?? header(headers, 'x-rate-limit-reset') ?? error.rateLimit?.reset);
+      const reset = Number(headerValue(headers, 'x-account-rate-limit-reset') ?? headerValue(headers, 'x-rate-limit-reset') ?? error.rateLimit?.reset);
       const waitMs = Number.isFinite(reset) && reset > 0 ? waitUntilReset(reset, opts.now()) : DEFAULT_RATE_LIMIT_WAIT_MS;
       return new RateLimitedError(`${what} (rate limited)`, waitMs, { cause: error });
     }
@@ -82,7 +70,7 @@ export function classifyXAdsError(error: unknown, label: string, opts: ClassifyO
       return new RateLimitedError(`${what} (waiting for the account's running jobs)`, opts.tooManyJobsWaitMs, { cause: error });
     }
     if (status === 503) {
-      const waitMs = retryAfterMs(header(headers, 'retry-after'), opts.now());
+      const waitMs = retryAfterMs(headerValue(headers, 'retry-after'), opts.now());
       return waitMs !== undefined ? new RateLimitedError(what, waitMs, { cause: error }) : new TransientError(what, { cause: error });
     }
     if (status >= 500 || status === 408 || status === 423) return new TransientError(what, { cause: error });
