@@ -39,6 +39,13 @@ export const regexPattern = z.string().refine(
   { message: 'expected a valid regular expression' },
 );
 
+/** How every name pattern of the config matches: a case-insensitive search; no pattern matches all. */
+export function nameMatcher(pattern: string | undefined): (name: string) => boolean {
+  if (pattern === undefined) return () => true;
+  const re = new RegExp(pattern, 'i');
+  return (name) => re.test(name);
+}
+
 /** Fields every source shares; a connector's schema extends this with its own. */
 export const sourceBaseShape = {
   id: slug,

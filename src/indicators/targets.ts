@@ -1,6 +1,7 @@
 // Which target a campaign counts toward is decided by the config's include rules. A campaign
 // counts toward at most one target (the first whose rules match), so the combined total never
 // counts an impression twice.
+import { nameMatcher } from '../config/fields.ts';
 import type { IncludeRule, TargetConfig } from '../config/schema.ts';
 
 export interface CampaignIdentity {
@@ -16,7 +17,7 @@ export function ruleMatches(rule: IncludeRule, c: CampaignIdentity): boolean {
   if (rule.platform !== undefined && rule.platform !== c.platform) return false;
   if (rule.channel !== undefined && rule.channel !== c.channel) return false;
   if (rule.campaign_ids !== undefined && !rule.campaign_ids.includes(c.campaignId)) return false;
-  if (rule.campaign_name !== undefined && !new RegExp(rule.campaign_name, 'i').test(c.campaignName)) return false;
+  if (rule.campaign_name !== undefined && !nameMatcher(rule.campaign_name)(c.campaignName)) return false;
   return true;
 }
 

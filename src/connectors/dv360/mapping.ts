@@ -1,6 +1,7 @@
 // Report rows → CampaignDays. A DV360 "campaign" in pauta is the line item: its daily total is
 // the sum of that day's rows for it (every row has a country, possibly Unknown), and the rows
 // with a known country are its geography; the runner adds the unplaced remainder as `ZZ`.
+import { nameMatcher } from '../../config/fields.ts';
 import { isValidTimeZone, type IsoDate } from '../../core/dates.ts';
 import { PayloadError } from '../../core/errors.ts';
 import { UNKNOWN_COUNTRY, toCountryCode, toRegionCode, type GeoImpressions } from '../../core/geo.ts';
@@ -31,7 +32,7 @@ interface Selection {
 export function isSelected(selection: Selection | undefined, id: string, name: string): boolean {
   if (!selection || (selection.ids === undefined && selection.name_pattern === undefined)) return true;
   if (selection.ids?.includes(id)) return true;
-  return selection.name_pattern !== undefined && new RegExp(selection.name_pattern, 'i').test(name);
+  return selection.name_pattern !== undefined && nameMatcher(selection.name_pattern)(name);
 }
 
 /**

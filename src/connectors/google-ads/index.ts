@@ -7,6 +7,7 @@
 //                                   chosen location type);
 //   4. `FROM geo_target_constant` → ISO codes for place ids not resolved before.
 // Geo rows never exceed the total; the runner adds the rest as country `ZZ`. See README.md here.
+import { nameMatcher } from '../../config/fields.ts';
 import type { AccountInfo, CampaignDay, CheckLine, CheckResult, Connector, ConnectorContext, FetchEvent } from '../types.ts';
 import type { DateWindow } from '../../core/dates.ts';
 import { isValidTimeZone } from '../../core/dates.ts';
@@ -20,7 +21,6 @@ import { GeoTargetDirectory } from './geo-targets.ts';
 import { LOOKBACK_DAYS, MAX_WINDOW_DAYS, earliestQueryableDate } from './limits.ts';
 import {
   addCell,
-  campaignNameFilter,
   dayKey,
   geoMethodFor,
   parseCellKey,
@@ -131,7 +131,8 @@ async function readCustomerWindow(
 ): Promise<CampaignDay[]> {
   const { client } = connection;
   const filter: CampaignFilter = { channels: cfg.channels, campaignIds: cfg.campaigns?.ids };
-  const keep = campaignNameFilter(cfg.campaigns?.name_pattern);
+  // The name pattern is tested here, never sent as GAQL.
+  const keep = nameMatcher(cfg.campaigns?.name_pattern);
   const span = `${window.from}..${window.to}`;
   const geoMethod = geoMethodFor(cfg.geo);
 

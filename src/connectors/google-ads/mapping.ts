@@ -218,10 +218,4 @@ export function parseCellKey(key: string): { countryId: string | undefined; regi
   return { countryId: country || undefined, regionId: region || undefined };
 }
 
-/** The campaigns a config keeps: by name pattern (tested here, never sent as GAQL). */
-export function campaignNameFilter(pattern: string | undefined): (name: string) => boolean {
-  if (pattern === undefined) return () => true;
-  const re = new RegExp(pattern, 'i');
-  return (name) => re.test(name);
-}
 

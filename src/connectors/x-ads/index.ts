@@ -1,5 +1,6 @@
 // The X (Twitter) Ads connector: daily impressions per campaign in the account's days, with
 // geography by REGIONS segmentation or by each line item's targeted location.
+import { nameMatcher } from '../../config/fields.ts';
 import type { AccountInfo, CheckLine, Connector, ConnectorContext, FetchEvent } from '../types.ts';
 import { FatalError, PayloadError, describeError } from '../../core/errors.ts';
 import { isValidTimeZone, localDate, windowDays, type DateWindow } from '../../core/dates.ts';
@@ -49,12 +50,12 @@ async function accountOf(client: XAdsClient, ctx: ConnectorContext, accountId: s
 
 async function selectCampaigns(client: XAdsClient, accountId: string, cfg: XAdsSourceConfig): Promise<XCampaign[]> {
   const all = await client.campaigns(accountId, cfg.campaigns?.ids);
-  const pattern = cfg.campaigns?.name_pattern ? new RegExp(cfg.campaigns.name_pattern, 'i') : undefined;
+  const matches = nameMatcher(cfg.campaigns?.name_pattern);
   const seen = new Set<string>();
   return all.filter((c) => {
     if (seen.has(c.id)) return false;
     seen.add(c.id);
-    return pattern ? pattern.test(c.name) : true;
+    return matches(c.name);
   });
 }
 
