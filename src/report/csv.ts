@@ -1,5 +1,6 @@
 // The report as tidy CSV: one table per breakdown, one observation per row, plain numbers
 // (no thousands separators, `.` for decimals) so spreadsheets and scripts read them as numbers.
+import { toCsvLine } from '../core/csv.ts';
 import type { Breakdown } from '../indicators/impressions.ts';
 import type { Pacing } from '../indicators/pacing.ts';
 import { areaLabel, geoLabel, platformLabel, type Lang } from './labels.ts';
@@ -10,14 +11,14 @@ export type CsvTable = (typeof CSV_TABLES)[number];
 
 type Cell = string | number | boolean | null;
 
+/** Plain numbers rounded to 2 decimals; null is an empty cell. */
 function cell(v: Cell): string {
   if (v === null) return '';
-  const s = typeof v === 'number' ? String(Math.round(v * 100) / 100) : String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  return typeof v === 'number' ? String(Math.round(v * 100) / 100) : String(v);
 }
 
 function csv(header: readonly string[], rows: readonly (readonly Cell[])[]): string {
-  return [header, ...rows].map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n';
+  return [header, ...rows].map((r) => toCsvLine(r.map(cell))).join('\r\n') + '\r\n';
 }
 
 function pacingCells(p: Pacing): Cell[] {
