@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { addDays, eachDate } from '../src/core/dates.ts';
 import { reconcileGeo } from '../src/core/geo.ts';
-import { Store, type StoredDay } from '../src/store/store.ts';
+import type { StoredDay } from '../src/core/records.ts';
+import { Store } from '../src/store/store.ts';
 
 function days(from: string, n: number, campaigns: number): StoredDay[] {
   const out: StoredDay[] = [];
@@ -30,7 +31,7 @@ async function commitMs(store: Store, d: StoredDay[], from: string, n: number): 
   const t0 = performance.now();
   await store.commitWindow({
     runId: 'bench', sourceId: 'bench', trigger: 'bench', window: { from, to: addDays(from, n - 1) }, accounts: ['1'], days: d,
-    targets: [], startedAt: new Date().toISOString(), finishedAt: new Date().toISOString(),
+    targetOf: () => null, startedAt: new Date().toISOString(), finishedAt: new Date().toISOString(),
   });
   return performance.now() - t0;
 }

@@ -6,6 +6,7 @@ import { createLogger, type Logger } from '../core/log.ts';
 import { redact } from '../core/redact.ts';
 import { defaultRegistry } from '../connectors/index.ts';
 import { DEFAULT_DB_PATH, loadConfig, resolveConfigPath, type ConnectorRegistry, type PautaConfig } from '../config/load.ts';
+import { targetAssignment } from '../indicators/targets.ts';
 import { Store, databaseError } from '../store/store.ts';
 
 export interface GlobalOptions {
@@ -44,7 +45,7 @@ export async function openApp(
   const dbPath = overrides.dbPath ?? resolveDbPath(opts, config);
   const store = await Store.open(dbPath);
   try {
-    await store.syncTargets(config.targets);
+    await store.syncTargets(targetAssignment(config.targets));
   } catch (e) {
     await store.close();
     throw databaseError(dbPath, e);

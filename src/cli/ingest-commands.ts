@@ -3,7 +3,8 @@
 // commits or rolls back; running the same command again finishes the job (windows are replaced
 // whole, so nothing is skipped or counted twice, and the cursor never moves backwards).
 import type { Command } from 'commander';
-import type { AccountInfo, SourceConfigBase } from '../connectors/types.ts';
+import type { SourceConfigBase } from '../connectors/types.ts';
+import type { AccountInfo } from '../core/records.ts';
 import { windowDays, type DateWindow } from '../core/dates.ts';
 import { UsageError } from '../core/errors.ts';
 import { createLogger } from '../core/log.ts';

@@ -1,7 +1,7 @@
 // config/pauta.yaml, validated at start-up. Unknown keys are errors: a typo must not pass.
 import cron from 'node-cron';
 import { z } from 'zod';
-import { CHANNELS } from '../connectors/types.ts';
+import { CHANNELS } from '../core/records.ts';
 import { envVarName, isoDate, regexPattern, slug, timeZone } from './fields.ts';
 
 /** Which campaigns count toward a target. Every field given must match. */

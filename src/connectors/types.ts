@@ -2,16 +2,12 @@
 // knows one platform's API and how to turn its answers into CampaignDays. The runner owns
 // windows, cursors, retries, transactions and the run log; a connector never opens the database.
 import type { z } from 'zod';
-import type { DateWindow, IsoDate } from '../core/dates.ts';
-import type { GeoImpressions } from '../core/geo.ts';
+import type { DateWindow } from '../core/dates.ts';
 import type { Logger } from '../core/log.ts';
+import type { AccountInfo, CampaignDay } from '../core/records.ts';
 
 export const PLATFORMS = ['google_ads', 'x_ads', 'dv360'] as const;
 export type Platform = (typeof PLATFORMS)[number] | `test_${string}`;
-
-/** What kind of inventory a campaign buys; targets select campaigns by it. */
-export const CHANNELS = ['display', 'video', 'youtube', 'social', 'demand_gen', 'performance_max', 'other'] as const;
-export type Channel = (typeof CHANNELS)[number];
 
 /** Fields every source in config/pauta.yaml has, whatever its platform. */
 export interface SourceConfigBase {
@@ -21,37 +17,6 @@ export interface SourceConfigBase {
   lookback_days?: number | undefined;
   max_window_days?: number | undefined;
   start_date?: string | undefined;
-}
-
-export interface AccountInfo {
-  accountId: string;
-  name?: string | undefined;
-  /** IANA zone the platform reports this account's days in. */
-  timeZone: string;
-  currency?: string | undefined;
-}
-
-/** One campaign's day, as the platform reports it, already normalized. */
-export interface CampaignDay {
-  /** YYYY-MM-DD in the account's time zone (the platform's own date). */
-  date: IsoDate;
-  accountId: string;
-  campaignId: string;
-  campaignName: string;
-  channel: Channel;
-  /** The platform's authoritative campaign total for the day. */
-  impressions: number;
-  clicks?: number | null;
-  videoViews?: number | null;
-  /** Cost in micros of the account currency, when the platform gives it. */
-  costMicros?: number | null;
-  /**
-   * The day's geographic split. The runner adds the remainder (country `ZZ`) so the rows add
-   * up to `impressions`; an empty array puts the whole day in `ZZ`.
-   */
-  geo: GeoImpressions[];
-  /** How the geography was obtained, e.g. `user_location_view`, `regions`, `targeting`, `report`. */
-  geoMethod: string;
 }
 
 export type FetchEvent =

@@ -3,14 +3,7 @@
 // counts an impression twice.
 import { nameMatcher } from '../config/fields.ts';
 import type { IncludeRule, TargetConfig } from '../config/schema.ts';
-
-export interface CampaignIdentity {
-  sourceId: string;
-  platform: string;
-  channel: string;
-  campaignId: string;
-  campaignName: string;
-}
+import type { CampaignIdentity, TargetAssignment } from '../core/records.ts';
 
 export function ruleMatches(rule: IncludeRule, c: CampaignIdentity): boolean {
   if (rule.source !== undefined && rule.source !== c.sourceId) return false;
@@ -26,4 +19,9 @@ export function targetFor(c: CampaignIdentity, targets: readonly TargetConfig[])
     if (t.include.some((rule) => ruleMatches(rule, c))) return t.id;
   }
   return null;
+}
+
+/** The config's targets with their rules, in the form the store mirrors and assigns campaigns by. */
+export function targetAssignment(targets: readonly TargetConfig[]): TargetAssignment {
+  return { targets, targetOf: (c) => targetFor(c, targets) };
 }

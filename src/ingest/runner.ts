@@ -3,13 +3,15 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { PautaConfig } from '../config/load.ts';
-import type { AccountInfo, CampaignDay, Connector, ConnectorContext, SourceConfigBase } from '../connectors/types.ts';
+import type { Connector, ConnectorContext, SourceConfigBase } from '../connectors/types.ts';
 import type { DateWindow } from '../core/dates.ts';
 import { QuotaExhaustedError, describeError } from '../core/errors.ts';
 import { GeoOverflowError, reconcileGeo } from '../core/geo.ts';
 import type { Logger } from '../core/log.ts';
+import type { AccountInfo, CampaignDay, StoredDay, TargetAssignment } from '../core/records.ts';
 import { redact } from '../core/redact.ts';
-import type { Store, StoredDay } from '../store/store.ts';
+import { targetAssignment } from '../indicators/targets.ts';
+import type { Store } from '../store/store.ts';
 import { lastCompleteDay, nextCursor, planBackfill, planScheduled } from './plan.ts';
 import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from './retry.ts';
 import { validateDay } from './validate.ts';
@@ -119,17 +121,22 @@ export function makeContext(
     call: (label, request) => withRetry(label, counted(request), policy, { sleep, log, signal: deps.signal }),
     sleep,
     now: deps.now ?? (() => new Date()),
-    state: deps.store.connectorState(cfg.id),
+    state: deps.store.connectorState(cfg.id) as ConnectorContext['state'],
     signal: deps.signal,
   };
 }
 
 export class Runner {
+  /** The plan's rule for which target each stored campaign counts toward. */
+  private readonly targets: TargetAssignment;
+
   constructor(
     private readonly config: PautaConfig,
     private readonly connectors: ReadonlyMap<string, Connector<any>>,
     private readonly deps: RunnerDeps,
-  ) {}
+  ) {
+    this.targets = targetAssignment(config.targets);
+  }
 
   /** Elapsed real time for durations: the injected `now` may be a fixed or simulated clock. */
   private clockMs(): number {
@@ -247,7 +254,7 @@ export class Runner {
             window,
             accounts: fetched.accounts,
             days: fetched.days,
-            targets: this.config.targets,
+            targetOf: this.targets.targetOf,
             startedAt: windowStarted,
             finishedAt: this.now().toISOString(),
             note: fetched.skipped.length > 0 ? fetched.skipped.join('; ') : undefined,

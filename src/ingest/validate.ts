@@ -1,8 +1,7 @@
 // The runner's own check of what a connector yields: a connector bug must fail its window,
 // never reach the database (DESIGN.md invariant 6).
 import { z } from 'zod';
-import type { CampaignDay } from '../connectors/types.ts';
-import { CHANNELS } from '../connectors/types.ts';
+import { CHANNELS, type CampaignDay } from '../core/records.ts';
 import type { DateWindow } from '../core/dates.ts';
 import { PayloadError } from '../core/errors.ts';
 import { formatPath } from '../config/load.ts';

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { parseDocument } from 'yaml';
 import type { Logger } from '../core/log.ts';
 import { DEFAULT_CONFIG_PATH, loadConfig, parseConfigObject, type ConnectorRegistry, type PautaConfig } from '../config/load.ts';
+import { targetAssignment } from '../indicators/targets.ts';
 import { Runner, newRunId, type SourceRunResult } from '../ingest/runner.ts';
 import { DEFAULT_SALT_ENV, importSends, type ImportSendsResult } from '../messaging/import.ts';
 import { writeSimulatedSends } from '../messaging/simulated.ts';
@@ -70,7 +71,7 @@ export async function runDemo(opts: {
   to?: string;
 }): Promise<DemoResult> {
   const { config, env } = demoConfig(opts.baseUrl, opts.registry, opts.configFile);
-  await opts.store.syncTargets(config.targets);
+  await opts.store.syncTargets(targetAssignment(config.targets));
   await markSimulated(opts.store.db);
   // Each demo starts a new, empty sandbox: saved report queries of an earlier demo are gone there.
   for (const source of config.sources) await opts.store.clearConnectorState(source.id);

@@ -5,13 +5,10 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
-import type { AccountInfo, CampaignDay, ConnectorState } from '../connectors/types.ts';
 import type { DateWindow } from '../core/dates.ts';
-import type { GeoImpressions } from '../core/geo.ts';
 import { UsageError } from '../core/errors.ts';
+import type { AccountInfo, CampaignIdentity, SourceState, StoredDay, TargetAssignment } from '../core/records.ts';
 import { redact } from '../core/redact.ts';
-import type { TargetConfig } from '../config/schema.ts';
-import { targetFor } from '../indicators/targets.ts';
 import { migrations } from './migrations/index.ts';
 import type { Database } from './schema.ts';
 
@@ -24,12 +21,6 @@ class StaticMigrations implements MigrationProvider {
   }
 }
 
-/** A campaign day ready to store: its geo rows already reconciled with the total. */
-export interface StoredDay extends CampaignDay {
-  platform: string;
-  geo: GeoImpressions[];
-}
-
 export interface WindowCommit {
   runId: string;
   sourceId: string;
@@ -38,7 +29,8 @@ export interface WindowCommit {
   /** Accounts fully read for the window: their rows in the window are replaced. */
   accounts: string[];
   days: StoredDay[];
-  targets: readonly TargetConfig[];
+  /** The target each campaign counts toward (decided by the plan's rules, outside the store). */
+  targetOf: (campaign: CampaignIdentity) => string | null;
   startedAt: string;
   finishedAt: string;
   /** Anything the run log should say about a successful window (skipped accounts). */
@@ -156,11 +148,11 @@ export class Store {
     await this.db.destroy();
   }
 
-  /** Mirrors the config's targets into the database and re-assigns every campaign to its target. */
-  async syncTargets(targets: readonly TargetConfig[]): Promise<void> {
+  /** Mirrors the plan's targets into the database and re-assigns every campaign to its target. */
+  async syncTargets(plan: TargetAssignment): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       await trx.deleteFrom('targets').execute();
-      for (const [position, t] of targets.entries()) {
+      for (const [position, t] of plan.targets.entries()) {
         await trx
           .insertInto('targets')
           .values({
@@ -175,10 +167,13 @@ export class Store {
       }
       const campaigns = await trx.selectFrom('campaigns').selectAll().execute();
       for (const c of campaigns) {
-        const target = targetFor(
-          { sourceId: c.source_id, platform: c.platform, channel: c.channel, campaignId: c.campaign_id, campaignName: c.campaign_name },
-          targets,
-        );
+        const target = plan.targetOf({
+          sourceId: c.source_id,
+          platform: c.platform,
+          channel: c.channel,
+          campaignId: c.campaign_id,
+          campaignName: c.campaign_name,
+        });
         if (target !== c.target_id) {
           await trx
             .updateTable('campaigns')
@@ -247,10 +242,7 @@ export class Store {
       const campaigns = new Map<string, StoredDay>();
       for (const d of c.days) campaigns.set(`${d.accountId}|${d.campaignId}`, d);
       for (const d of campaigns.values()) {
-        const target = targetFor(
-          { sourceId: c.sourceId, platform: d.platform, channel: d.channel, campaignId: d.campaignId, campaignName: d.campaignName },
-          c.targets,
-        );
+        const target = c.targetOf({ sourceId: c.sourceId, platform: d.platform, channel: d.channel, campaignId: d.campaignId, campaignName: d.campaignName });
         const values = {
           platform: d.platform,
           campaign_name: d.campaignName,
@@ -376,17 +368,18 @@ export class Store {
     await this.db.deleteFrom('connector_state').where('source_id', '=', sourceId).execute();
   }
 
-  connectorState(sourceId: string): ConnectorState {
+  /** The source's connector state, values unchecked (connectors read it through a typed view). */
+  connectorState(sourceId: string): SourceState {
     const db = this.db;
     return {
-      async get<T>(key: string): Promise<T | undefined> {
+      async get(key: string): Promise<unknown> {
         const row = await db
           .selectFrom('connector_state')
           .select('value_json')
           .where('source_id', '=', sourceId)
           .where('key', '=', key)
           .executeTakeFirst();
-        return row === undefined ? undefined : (JSON.parse(row.value_json) as T);
+        return row === undefined ? undefined : (JSON.parse(row.value_json) as unknown);
       },
       async set(key: string, value: unknown): Promise<void> {
         const value_json = JSON.stringify(value);

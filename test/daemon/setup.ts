@@ -5,6 +5,7 @@ import { sql } from 'kysely';
 import type { App } from '../../src/cli/app.ts';
 import type { PautaConfig } from '../../src/config/load.ts';
 import { createLogger, silentLogger, type Logger } from '../../src/core/log.ts';
+import { targetAssignment } from '../../src/indicators/targets.ts';
 import { Daemon, type DaemonDeps } from '../../src/schedule.ts';
 import type { Store } from '../../src/store/store.ts';
 import { configWith, openTestStore } from '../helpers/app.ts';
@@ -54,7 +55,7 @@ export async function world(
   const registry = new Map([[connector.platform, connector]]);
   const config = configWith(opts.sources ?? TWO_SOURCES, registry, opts.extra ?? SCHEDULE);
   const store = opts.store ?? (await openTestStore());
-  await store.syncTargets(config.targets);
+  await store.syncTargets(targetAssignment(config.targets));
   return { fake, registry, config, store, clock: new Clock(new Date(opts.now ?? '2021-10-01T12:30:00Z')) };
 }
 

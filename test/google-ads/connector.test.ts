@@ -108,7 +108,7 @@ describe('Google Ads: Display and YouTube campaigns by day and place', () => {
       { country: 'ZZ', region: '', impressions: 500 },
     ]);
     // The ids were resolved from the API and kept for the next runs.
-    const cached = await store.connectorState('google-ads').get<Record<string, { countryCode: string; name: string }>>('geo_target_constants');
+    const cached = (await store.connectorState('google-ads').get('geo_target_constants')) as Record<string, { countryCode: string; name: string }> | undefined;
     expect(cached?.['21137']).toMatchObject({ countryCode: 'US', name: 'California' });
     expect(Object.keys(cached ?? {}).sort()).toEqual(['20121', '20827', '21136', '21137', '21147', '21176', '2124', '2724', '2840']);
   });

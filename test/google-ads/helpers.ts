@@ -6,6 +6,7 @@ import nock from 'nock';
 import { parseConfig, type PautaConfig } from '../../src/config/load.ts';
 import { googleAdsConnector } from '../../src/connectors/google-ads/index.ts';
 import type { Connector } from '../../src/connectors/types.ts';
+import { targetAssignment } from '../../src/indicators/targets.ts';
 import type { Store } from '../../src/store/store.ts';
 import { openTestStore, testRunner } from '../helpers/app.ts';
 
@@ -73,7 +74,7 @@ export function configFor(source: string): PautaConfig {
 export async function setup(source: string, now: () => Date) {
   const config = configFor(source);
   const store: Store = await openTestStore();
-  await store.syncTargets(config.targets);
+  await store.syncTargets(targetAssignment(config.targets));
   const sleeps: number[] = [];
   const runner = testRunner(config, registry, store, { now, env: ENV, sleep: async (ms) => void sleeps.push(ms) });
   return { config, store, runner, sleeps };

@@ -5,6 +5,7 @@ import { stringify } from 'yaml';
 import { parseConfig } from '../../src/config/load.ts';
 import { googleAdsConnector } from '../../src/connectors/google-ads/index.ts';
 import type { Connector } from '../../src/connectors/types.ts';
+import { targetAssignment } from '../../src/indicators/targets.ts';
 import { SANDBOX_ACCESS_TOKEN, googleOAuthSandbox } from '../../src/sandbox/google-oauth.ts';
 import { SANDBOX_DEVELOPER_TOKEN, SANDBOX_MANAGER_ID, googleAdsDemoSource, googleAdsSandbox } from '../../src/sandbox/google-ads.ts';
 import { startSandboxServer, type RunningSandbox } from '../../src/sandbox/http.ts';
@@ -25,7 +26,7 @@ beforeAll(async () => {
   demo = googleAdsDemoSource(sandbox.baseUrl);
   const config = parseConfig(`${stringify({ sources: [demo.source] })}\n${TARGETS_YAML}`, 'demo.yaml', registry);
   store = await openTestStore();
-  await store.syncTargets(config.targets);
+  await store.syncTargets(targetAssignment(config.targets));
   sleeps = [];
   // One of each retryable failure on the way, as a real account would meet them.
   sandbox.ctx.faults.arm('google_ads.temporarily_exhausted', 1);

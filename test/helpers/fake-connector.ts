@@ -2,7 +2,8 @@
 // so tests can restate a day, throw mid-window or count calls.
 import { z } from 'zod';
 import { envVarName, sourceBaseShape } from '../../src/config/fields.ts';
-import type { CampaignDay, Connector, ConnectorContext, FetchEvent } from '../../src/connectors/types.ts';
+import type { Connector, ConnectorContext, FetchEvent } from '../../src/connectors/types.ts';
+import type { CampaignDay } from '../../src/core/records.ts';
 import { eachDate, type DateWindow } from '../../src/core/dates.ts';
 import { readSecret } from '../../src/core/redact.ts';
 

@@ -5,6 +5,7 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.ts';
+import { targetAssignment } from '../../src/indicators/targets.ts';
 import { markSimulated } from '../../src/report/meta.ts';
 import { TARGETS_YAML, openTestStore, tempDir } from '../helpers/app.ts';
 import { seedSimWorld } from './seed.ts';
@@ -32,7 +33,7 @@ beforeAll(async () => {
   const db = path.join(dir, 'pauta.sqlite');
   const store = await openTestStore(db);
   const config = parseConfig(CONFIG_YAML, 'pauta.yaml', new Map());
-  await store.syncTargets(config.targets);
+  await store.syncTargets(targetAssignment(config.targets));
   await seedSimWorld(store, config.targets, '2021-09-01', '2021-11-30');
   await markSimulated(store.db);
   await store.close();

@@ -6,6 +6,7 @@ import { ConfigError } from '../../src/config/load.ts';
 import { addDays, eachDate } from '../../src/core/dates.ts';
 import { impressionsIndicator } from '../../src/indicators/impressions.ts';
 import { computePacing, expectedThrough, judge, targetPacing, type DailyImpressions } from '../../src/indicators/pacing.ts';
+import { targetAssignment } from '../../src/indicators/targets.ts';
 import type { Store } from '../../src/store/store.ts';
 import { openTestStore } from '../helpers/app.ts';
 import { seedCampaigns } from './seed.ts';
@@ -210,7 +211,7 @@ targets:
       new Map(),
     );
     store = await openTestStore();
-    await store.syncTargets(config.targets);
+    await store.syncTargets(targetAssignment(config.targets));
     // 92 a day from two platforms (60 + 32), plus a campaign of another channel that must not count.
     await seedCampaigns(store, config.targets, START, addDays(START, 49), [
       { platform: 'google_ads', campaignId: '1', channel: 'display', perDay: () => 60 },

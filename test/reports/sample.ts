@@ -2,6 +2,7 @@
 // sends (a small fraction of them), for the report tests.
 import path from 'node:path';
 import { parseConfig, type PautaConfig } from '../../src/config/load.ts';
+import { targetAssignment } from '../../src/indicators/targets.ts';
 import { importSends } from '../../src/messaging/import.ts';
 import { writeSimulatedSends } from '../../src/messaging/simulated.ts';
 import { markSimulated } from '../../src/report/meta.ts';
@@ -18,7 +19,7 @@ export function sampleConfig(): PautaConfig {
 export async function sampleStore(opts: { through?: string; simulated?: boolean; scale?: number; file?: string } = {}): Promise<{ store: Store; config: PautaConfig }> {
   const config = sampleConfig();
   const store = await openTestStore(opts.file);
-  await store.syncTargets(config.targets);
+  await store.syncTargets(targetAssignment(config.targets));
   await seedSimWorld(store, config.targets, '2021-09-01', opts.through ?? '2021-12-31');
   const files = writeSimulatedSends(path.join(tempDir('pauta-sends-'), 'sends'), { scale: opts.scale ?? 0.01 });
   for (const channel of ['sms', 'email'] as const) {

@@ -1,10 +1,11 @@
 // Puts impressions into a test database through Store.commitWindow, the path the runner uses.
 import type { TargetConfig } from '../../src/config/schema.ts';
-import type { Channel } from '../../src/connectors/types.ts';
+import type { Channel, StoredDay } from '../../src/core/records.ts';
 import { eachDate, type IsoDate } from '../../src/core/dates.ts';
 import { reconcileGeo, type GeoImpressions } from '../../src/core/geo.ts';
+import { targetAssignment } from '../../src/indicators/targets.ts';
 import { SIM_CAMPAIGNS, simDays } from '../../src/sandbox/world.ts';
-import type { StoredDay, Store } from '../../src/store/store.ts';
+import type { Store } from '../../src/store/store.ts';
 
 export interface SeedCampaign {
   sourceId?: string;
@@ -49,7 +50,7 @@ export async function seedCampaigns(store: Store, targets: readonly TargetConfig
       window: { from, to },
       accounts: [...new Set(days.map((d) => d.accountId))],
       days,
-      targets,
+      targetOf: targetAssignment(targets).targetOf,
       startedAt: '2022-01-01T00:00:00.000Z',
       finishedAt: '2022-01-01T00:00:00.000Z',
     });
@@ -85,7 +86,7 @@ export async function seedSimWorld(store: Store, targets: readonly TargetConfig[
       window: { from, to },
       accounts: [...new Set(days.map((d) => d.accountId))],
       days,
-      targets,
+      targetOf: targetAssignment(targets).targetOf,
       startedAt: '2022-01-01T00:00:00.000Z',
       finishedAt: '2022-01-01T00:00:00.000Z',
     });

@@ -5,7 +5,7 @@ import { nameMatcher } from '../../config/fields.ts';
 import { isValidTimeZone, type IsoDate } from '../../core/dates.ts';
 import { PayloadError } from '../../core/errors.ts';
 import { UNKNOWN_COUNTRY, toCountryCode, toRegionCode, type GeoImpressions } from '../../core/geo.ts';
-import type { CampaignDay, Channel } from '../types.ts';
+import type { CampaignDay, Channel } from '../../core/records.ts';
 import type { Dv360Config } from './config.ts';
 import type { ReportRow } from './report-csv.ts';
 

@@ -8,7 +8,8 @@
 //   4. `FROM geo_target_constant` → ISO codes for place ids not resolved before.
 // Geo rows never exceed the total; the runner adds the rest as country `ZZ`. See README.md here.
 import { nameMatcher } from '../../config/fields.ts';
-import type { AccountInfo, CampaignDay, CheckLine, CheckResult, Connector, ConnectorContext, FetchEvent } from '../types.ts';
+import type { CheckLine, CheckResult, Connector, ConnectorContext, FetchEvent } from '../types.ts';
+import type { AccountInfo, CampaignDay } from '../../core/records.ts';
 import type { DateWindow } from '../../core/dates.ts';
 import { isValidTimeZone } from '../../core/dates.ts';
 import { FatalError, PayloadError, describeError } from '../../core/errors.ts';

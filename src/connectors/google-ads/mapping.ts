@@ -4,7 +4,7 @@
 // row is checked here and a row pauta cannot read fails its window naming the field.
 import { enums } from 'google-ads-api/enums';
 import { z } from 'zod';
-import type { CampaignDay, Channel } from '../types.ts';
+import type { CampaignDay, Channel } from '../../core/records.ts';
 import { formatPath } from '../../config/load.ts';
 import { PayloadError } from '../../core/errors.ts';
 import type { GeoSelection } from './config.ts';

@@ -1,7 +1,8 @@
 // The X (Twitter) Ads connector: daily impressions per campaign in the account's days, with
 // geography by REGIONS segmentation or by each line item's targeted location.
 import { nameMatcher } from '../../config/fields.ts';
-import type { AccountInfo, CheckLine, Connector, ConnectorContext, FetchEvent } from '../types.ts';
+import type { CheckLine, Connector, ConnectorContext, FetchEvent } from '../types.ts';
+import type { AccountInfo } from '../../core/records.ts';
 import { FatalError, PayloadError, describeError } from '../../core/errors.ts';
 import { isValidTimeZone, localDate, windowDays, type DateWindow } from '../../core/dates.ts';
 import { XAdsClient } from './client.ts';

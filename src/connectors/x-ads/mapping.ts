@@ -1,6 +1,6 @@
 // X campaigns' days → pauta's CampaignDays: the synchronous campaign total is authoritative; the
 // strategy's geography comes along (the runner adds the unattributed remainder as `ZZ`).
-import type { CampaignDay } from '../types.ts';
+import type { CampaignDay } from '../../core/records.ts';
 import type { GeoStrategy } from './config.ts';
 import type { GeoSplit } from './geo-split.ts';
 import type { XCampaign } from './payloads.ts';
