@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import type { DateWindow } from '../core/dates.ts';
 import type { Logger } from '../core/log.ts';
 import type { AccountInfo, CampaignDay } from '../core/records.ts';
+import type { ConnectorState } from './state.ts';
 
 export const PLATFORMS = ['google_ads', 'x_ads', 'dv360'] as const;
 export type Platform = (typeof PLATFORMS)[number] | `test_${string}`;
@@ -36,13 +37,6 @@ export interface CheckLine {
 export interface CheckResult {
   ok: boolean;
   lines: CheckLine[];
-}
-
-/** Small persistent key-value store a connector may use (a saved query id, a lookup cache). */
-export interface ConnectorState {
-  get<T = unknown>(key: string): Promise<T | undefined>;
-  set(key: string, value: unknown): Promise<void>;
-  delete(key: string): Promise<void>;
 }
 
 export interface ConnectorContext {

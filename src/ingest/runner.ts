@@ -3,6 +3,7 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { PautaConfig } from '../config/load.ts';
+import { typedState } from '../connectors/state.ts';
 import type { Connector, ConnectorContext, SourceConfigBase } from '../connectors/types.ts';
 import type { DateWindow } from '../core/dates.ts';
 import { QuotaExhaustedError, describeError } from '../core/errors.ts';
@@ -121,7 +122,7 @@ export function makeContext(
     call: (label, request) => withRetry(label, counted(request), policy, { sleep, log, signal: deps.signal }),
     sleep,
     now: deps.now ?? (() => new Date()),
-    state: deps.store.connectorState(cfg.id) as ConnectorContext['state'],
+    state: typedState(deps.store.connectorState(cfg.id), cfg.id),
     signal: deps.signal,
   };
 }

@@ -8,6 +8,7 @@ import type { ConnectorContext } from '../types.ts';
 import type { BidManagerClient, DataRange, Query, Report } from './client.ts';
 import type { Dv360Config } from './config.ts';
 import { NotFoundError } from './errors.ts';
+import { SAVED_QUERY } from './state.ts';
 
 /**
  * Dimensions of the report, in v2 names (https://developers.google.com/bid-manager/reference/rest/v2/filters-metrics).
@@ -29,13 +30,6 @@ export const GROUP_BYS = [
 ] as const;
 
 export const METRICS = ['METRIC_IMPRESSIONS', 'METRIC_CLICKS'] as const;
-
-const STATE_KEY = 'saved_query';
-
-interface SavedQuery {
-  queryId: string;
-  fingerprint: string;
-}
 
 export function customDates(window: DateWindow): DataRange {
   const date = (iso: string) => {
@@ -73,18 +67,18 @@ export class SavedQueries {
   async ensure(window: DateWindow): Promise<string> {
     const definition = queryDefinition(this.cfg, window);
     const fingerprint = queryFingerprint(definition);
-    const saved = await this.ctx.state.get<SavedQuery>(STATE_KEY);
+    const saved = await this.ctx.state.get(SAVED_QUERY);
     if (saved?.fingerprint === fingerprint) return saved.queryId;
     if (saved) {
       this.ctx.log.info({ queryId: saved.queryId }, 'the DV360 source config changed: replacing its saved Bid Manager query');
       await this.ctx.call('queries.delete', () => this.client.deleteQuery(saved.queryId)).catch((e: unknown) => {
         if (!(e instanceof NotFoundError)) throw e;
       });
-      await this.ctx.state.delete(STATE_KEY);
+      await this.ctx.state.delete(SAVED_QUERY);
     }
     const created = await this.ctx.call('queries.create', () => this.client.createQuery(definition));
     if (!created.queryId) throw new NotFoundError('queries.create answered without a queryId');
-    await this.ctx.state.set(STATE_KEY, { queryId: created.queryId, fingerprint } satisfies SavedQuery);
+    await this.ctx.state.set(SAVED_QUERY, { queryId: created.queryId, fingerprint });
     this.ctx.log.info({ queryId: created.queryId }, 'created the saved Bid Manager query');
     return created.queryId;
   }
@@ -97,7 +91,7 @@ export class SavedQueries {
     } catch (error) {
       if (!(error instanceof NotFoundError)) throw error;
       this.ctx.log.warn({ queryId }, 'the saved Bid Manager query was deleted: creating it again');
-      await this.ctx.state.delete(STATE_KEY);
+      await this.ctx.state.delete(SAVED_QUERY);
       const recreated = await this.ensure(window);
       return this.ctx.call('queries.run', () => this.client.runQuery(recreated, customDates(window)));
     }
@@ -105,6 +99,6 @@ export class SavedQueries {
 
   /** The saved query's id without creating it (for `check`). */
   async savedId(): Promise<string | undefined> {
-    return (await this.ctx.state.get<SavedQuery>(STATE_KEY))?.queryId;
+    return (await this.ctx.state.get(SAVED_QUERY))?.queryId;
   }
 }

@@ -5,16 +5,11 @@
 import { DateTime } from 'luxon';
 import type { ConnectorContext } from '../types.ts';
 import { QuotaExhaustedError } from '../../core/errors.ts';
+import { REQUESTS_TODAY } from './state.ts';
 
-const STATE_KEY = 'bid_manager_requests';
 const MIN_SPACING_MS = 250;
 /** Google's daily quotas reset at midnight Pacific time. */
 const QUOTA_ZONE = 'America/Los_Angeles';
-
-interface DailyCount {
-  day: string;
-  count: number;
-}
 
 /** When each source last sent a request: spacing holds across windows and runs of a process. */
 const lastRequestAt = new Map<string, number>();
@@ -29,7 +24,7 @@ export class RequestBudget {
   async take(label: string): Promise<void> {
     const now = this.ctx.now();
     const day = DateTime.fromJSDate(now, { zone: QUOTA_ZONE }).toISODate()!;
-    const saved = await this.ctx.state.get<DailyCount>(STATE_KEY);
+    const saved = await this.ctx.state.get(REQUESTS_TODAY);
     const count = saved?.day === day ? saved.count : 0;
     if (count >= this.perDay) {
       throw new QuotaExhaustedError(
@@ -42,13 +37,13 @@ export class RequestBudget {
       if (wait > 0) await this.ctx.sleep(Math.min(wait, MIN_SPACING_MS));
     }
     lastRequestAt.set(this.ctx.sourceId, this.ctx.now().getTime());
-    await this.ctx.state.set(STATE_KEY, { day, count: count + 1 } satisfies DailyCount);
+    await this.ctx.state.set(REQUESTS_TODAY, { day, count: count + 1 });
   }
 
   /** Requests counted today (for `pauta check`). */
   async usedToday(): Promise<number> {
     const day = DateTime.fromJSDate(this.ctx.now(), { zone: QUOTA_ZONE }).toISODate()!;
-    const saved = await this.ctx.state.get<DailyCount>(STATE_KEY);
+    const saved = await this.ctx.state.get(REQUESTS_TODAY);
     return saved?.day === day ? saved.count : 0;
   }
 }

@@ -4,12 +4,12 @@
 // ISO country code and the English name) and keeps the answers in the connector state, so an id
 // costs one lookup ever and no table of ids is hard-coded.
 // https://developers.google.com/google-ads/api/data/geotargets
-import type { ConnectorState } from '../types.ts';
 import { PayloadError } from '../../core/errors.ts';
 import { toCountryCode, toRegionCode, type GeoImpressions } from '../../core/geo.ts';
-import { parseCellKey, type GeoCounts, type GeoTarget } from './mapping.ts';
+import type { ConnectorState } from '../state.ts';
+import { parseCellKey, type GeoCounts } from './mapping.ts';
+import { GEO_TARGET_CONSTANTS, type GeoTarget } from './state.ts';
 
-const STATE_KEY = 'geo_target_constants';
 /** GAQL IN lists have a limit (FILTER_HAS_TOO_MANY_VALUES); a few hundred ids is well inside it. */
 const LOOKUP_BATCH = 500;
 
@@ -24,7 +24,7 @@ export class GeoTargetDirectory {
   ) {}
 
   static async load(state: ConnectorState): Promise<GeoTargetDirectory> {
-    const saved = (await state.get<Record<string, GeoTarget>>(STATE_KEY)) ?? {};
+    const saved = (await state.get(GEO_TARGET_CONSTANTS)) ?? {};
     return new GeoTargetDirectory(new Map(Object.entries(saved)), state);
   }
 
@@ -42,7 +42,7 @@ export class GeoTargetDirectory {
       }
     }
     if (this.changed) {
-      await this.state.set(STATE_KEY, Object.fromEntries([...this.targets].sort(([a], [b]) => a.localeCompare(b))));
+      await this.state.set(GEO_TARGET_CONSTANTS, Object.fromEntries([...this.targets].sort(([a], [b]) => a.localeCompare(b))));
       this.changed = false;
     }
     return missing.filter((id) => !this.targets.has(id));

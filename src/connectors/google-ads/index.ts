@@ -31,8 +31,8 @@ import {
   toGeoTarget,
   type CustomerInfo,
   type GeoCounts,
-  type GeoTarget,
 } from './mapping.ts';
+import type { GeoTarget } from './state.ts';
 
 /** Customer details are re-read after this long (a daemon lives for months). */
 const CUSTOMER_INFO_TTL_MS = 60 * 60_000;

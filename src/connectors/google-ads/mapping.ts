@@ -9,6 +9,7 @@ import { formatPath } from '../../config/load.ts';
 import { PayloadError } from '../../core/errors.ts';
 import type { GeoSelection } from './config.ts';
 import type { GoogleAdsRow } from './client.ts';
+import type { GeoTarget } from './state.ts';
 
 const count = z.number().int().nonnegative();
 const id = z.number().int().positive();
@@ -181,15 +182,6 @@ export function toGeoCell(row: GoogleAdsRow, geo: GeoSelection, customerId: stri
 /** How a day's geography was obtained, as stored in `geo_method`. */
 export function geoMethodFor(geo: GeoSelection): string {
   return geo.view === 'user_location_view' ? 'user_location_view' : `geographic_view:${geo.location_type.toLowerCase()}`;
-}
-
-export interface GeoTarget {
-  id: string;
-  name: string;
-  /** ISO 3166-1 alpha-2, as Google gives it. */
-  countryCode: string | undefined;
-  targetType: string | undefined;
-  canonicalName: string | undefined;
 }
 
 export function toGeoTarget(row: GoogleAdsRow, index: number): GeoTarget {

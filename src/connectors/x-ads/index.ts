@@ -9,7 +9,8 @@ import { XAdsClient } from './client.ts';
 import { xAdsSourceSchema, type XAdsSourceConfig } from './config.ts';
 import { toCampaignDays } from './mapping.ts';
 import type { XAccount, XCampaign } from './payloads.ts';
-import { jobsStateKey, regionsGeo, MAX_SEGMENTED_DAYS } from './regions.ts';
+import { regionsGeo, MAX_SEGMENTED_DAYS } from './regions.ts';
+import { windowJobs } from './state.ts';
 import { syncDailyTotals } from './sync-stats.ts';
 import { targetingGeo } from './targeting.ts';
 
@@ -119,7 +120,7 @@ export const xAdsConnector: Connector<XAdsSourceConfig> = {
           yield { kind: 'day', day };
         }
         // This window's jobs are spent: a later run of the same dates must see restated numbers.
-        if (cfg.geo.strategy === 'regions') await ctx.state.delete(jobsStateKey(accountId, window));
+        if (cfg.geo.strategy === 'regions') await ctx.state.delete(windowJobs(accountId, window));
       }
       yield { kind: 'account_done', accountId };
     }

@@ -2,11 +2,13 @@
 // url, download the gzip file. Job ids of a window are remembered in the connector state, so a
 // retry of the same window reuses finished (or still running) jobs instead of creating them again.
 // https://docs.x.com/x-ads-api/analytics#asynchronous-analytics
+import type { StateKey } from '../state.ts';
 import type { ConnectorContext } from '../types.ts';
 import { FatalError } from '../../core/errors.ts';
 import type { XAdsClient, JobRequest } from './client.ts';
 import { XAdsFatalError } from './errors.ts';
 import type { XJob, XStats } from './payloads.ts';
+import type { RememberedJob } from './state.ts';
 
 export interface JobSpec {
   /** Identifies the job's parameters within a window. */
@@ -16,15 +18,10 @@ export interface JobSpec {
   countryCode: string;
 }
 
-interface RememberedJob {
-  key: string;
-  id: string;
-}
-
 export interface JobRunOptions {
   accountId: string;
   /** Connector-state key of this account-window's jobs. */
-  stateKey: string;
+  stateKey: StateKey<RememberedJob[]>;
   timeoutMs: number;
   /** First wait between status polls; it grows by half each time, up to `maxPollMs`. */
   firstPollMs?: number;
@@ -73,7 +70,7 @@ export async function runJobs(
   opts: JobRunOptions,
 ): Promise<Map<string, XStats>> {
   const wanted = new Set(specs.map((s) => s.key));
-  let remembered = ((await ctx.state.get<RememberedJob[]>(opts.stateKey)) ?? []).filter((j) => wanted.has(j.key));
+  let remembered = ((await ctx.state.get(opts.stateKey)) ?? []).filter((j) => wanted.has(j.key));
   const save = () => ctx.state.set(opts.stateKey, remembered);
   const forget = async (id: string) => {
     remembered = remembered.filter((j) => j.id !== id);

@@ -2,13 +2,11 @@
 // them up with GET targeting_criteria/locations for the configured countries, never hard-codes
 // them, and caches them in the source's connector state: they do not change.
 // https://docs.x.com/x-ads-api/campaign-management/reference#get-targeting-criteria-locations
-import type { ConnectorState } from '../types.ts';
+import type { ConnectorState } from '../state.ts';
 import { FatalError } from '../../core/errors.ts';
 import { toRegionCode, type GeoPoint } from '../../core/geo.ts';
 import type { XAdsClient } from './client.ts';
-
-const countryKey = (cc: string) => `targeting:countries:${cc}`;
-const regionsKey = (cc: string) => `targeting:regions:${cc}`;
+import { countryRegions, countryTargetingValue } from './state.ts';
 
 /** The targeting value of each country (what `country` of a REGIONS job takes). */
 export async function countryTargetingValues(
@@ -18,7 +16,7 @@ export async function countryTargetingValues(
 ): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for (const cc of countries) {
-    let value = await state.get<string>(countryKey(cc));
+    let value = await state.get(countryTargetingValue(cc));
     if (value === undefined) {
       const found = (await client.locations('COUNTRIES', cc)).filter(
         (l) => l.location_type === 'COUNTRIES' && (l.country_code ?? '').toUpperCase() === cc,
@@ -30,7 +28,7 @@ export async function countryTargetingValues(
         );
       }
       value = values[0]!;
-      await state.set(countryKey(cc), value);
+      await state.set(countryTargetingValue(cc), value);
     }
     out.set(cc, value);
   }
@@ -39,12 +37,12 @@ export async function countryTargetingValues(
 
 /** Every region of a country as [targeting value, name]. */
 async function regionTable(client: XAdsClient, state: ConnectorState, cc: string): Promise<[string, string][]> {
-  const cached = await state.get<[string, string][]>(regionsKey(cc));
+  const cached = await state.get(countryRegions(cc));
   if (cached !== undefined) return cached;
   const table = (await client.locations('REGIONS', cc))
     .filter((l) => (l.country_code ?? '').toUpperCase() === cc)
     .map((l): [string, string] => [l.targeting_value, l.name]);
-  await state.set(regionsKey(cc), table);
+  await state.set(countryRegions(cc), table);
   return table;
 }
 

@@ -13,14 +13,11 @@ import { GeoSplit } from './geo-split.ts';
 import { jobSpecKey, runJobs, type JobSpec } from './jobs.ts';
 import { countryTargetingValues } from './locations.ts';
 import { readStats } from './stats.ts';
+import { windowJobs } from './state.ts';
 import { splitForApi } from './time-windows.ts';
 
 /** Segmented async jobs span at most 45 days. */
 export const MAX_SEGMENTED_DAYS = 45;
-
-export function jobsStateKey(accountId: string, window: DateWindow): string {
-  return `jobs:${accountId}:${window.from}:${window.to}`;
-}
 
 export async function regionsGeo(
   client: XAdsClient,
@@ -45,7 +42,7 @@ export async function regionsGeo(
   }
   const results = await runJobs(client, ctx, specs, {
     accountId,
-    stateKey: jobsStateKey(accountId, window),
+    stateKey: windowJobs(accountId, window),
     timeoutMs: cfg.jobs.timeout_minutes * 60_000,
   });
 
