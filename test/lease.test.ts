@@ -35,13 +35,19 @@ describe('lease', () => {
     const { connector, registry, config } = setup();
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    const inner = connector.fetch.bind(connector);
+    const open = connector.open.bind(connector);
     let entered!: () => void;
     const inside = new Promise<void>((r) => (entered = r));
-    connector.fetch = async function* (cfg, window, ctx) {
-      entered();
-      await gate;
-      yield* inner(cfg, window, ctx);
+    connector.open = (cfg, ctx) => {
+      const session = open(cfg, ctx);
+      return {
+        ...session,
+        async *fetch(window, accounts) {
+          entered();
+          await gate;
+          yield* session.fetch(window, accounts);
+        },
+      };
     };
     const first = testRunner(config, registry, a, { now: AFTER_2021, holder: 'process-a' }).runAll(
       { kind: 'backfill', from: '2021-09-01', to: '2021-09-05' }, 'ra', 'backfill');

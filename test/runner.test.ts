@@ -161,13 +161,19 @@ describe('runner', () => {
     let calls = 0;
     const { registry, config } = setup();
     const connector = registry.get('test_fake')!;
-    const inner = connector.fetch.bind(connector);
-    connector.fetch = async function* (cfg, window, ctx) {
-      await ctx.call('flaky', async () => {
-        calls += 1;
-        if (calls < 3) throw new TransientError('503 from the platform');
-      });
-      yield* inner(cfg, window, ctx);
+    const open = connector.open.bind(connector);
+    connector.open = (cfg, ctx) => {
+      const session = open(cfg, ctx);
+      return {
+        ...session,
+        async *fetch(window, accounts) {
+          await ctx.call('flaky', async () => {
+            calls += 1;
+            if (calls < 3) throw new TransientError('503 from the platform');
+          });
+          yield* session.fetch(window, accounts);
+        },
+      };
     };
     store = await openTestStore();
     const waits: number[] = [];
@@ -208,6 +214,93 @@ describe('runner', () => {
     ]);
     const log = await store.db.selectFrom('ingest_run_log').select('error').where('run_id', '=', 'r2').executeTakeFirstOrThrow();
     expect(log.error).toContain('account 222 skipped: CUSTOMER_NOT_ENABLED');
+  });
+
+  it('opens one session per source run, gives every window the accounts it planned with, and closes it', async () => {
+    const { fake, registry, config } = setup();
+    const connector = registry.get('test_fake')!;
+    const open = connector.open.bind(connector);
+    const seen = { opened: 0, closed: 0, planned: [] as unknown[], fetched: [] as unknown[] };
+    connector.open = (cfg, ctx) => {
+      seen.opened += 1;
+      const session = open(cfg, ctx);
+      return {
+        ...session,
+        async accounts() {
+          const found = await session.accounts();
+          seen.planned.push(found.accounts);
+          return found;
+        },
+        fetch(window, accounts) {
+          seen.fetched.push(accounts);
+          return session.fetch(window, accounts);
+        },
+        async close() {
+          seen.closed += 1;
+        },
+      };
+    };
+    store = await openTestStore();
+    const runner = testRunner(config, registry, store, { now: AFTER_2021 });
+    const [ok] = await runner.runAll(backfill('2021-09-01', '2021-09-20'), 'r1', 'backfill');
+    expect(ok).toMatchObject({ status: 'ok', windowsDone: 2 });
+    expect(seen).toMatchObject({ opened: 1, closed: 1 });
+    expect(seen.fetched).toHaveLength(2);
+    for (const accounts of seen.fetched) expect(accounts).toBe(seen.planned[0]);
+
+    // The next run is a session of its own, closed although its window fails.
+    fake.failOn = { date: '2021-09-02', error: () => new FatalError('403 forbidden') };
+    const [failed] = await runner.runAll(backfill('2021-09-01', '2021-09-20'), 'r2', 'backfill');
+    expect(failed!.status).toBe('failed');
+    expect(seen).toMatchObject({ opened: 2, closed: 2 });
+  });
+
+  it('an account the source cannot read this run is named in every window and keeps its rows', async () => {
+    const { registry } = setup();
+    const config = configWith(
+      `
+  - id: fake
+    platform: test_fake
+    accounts:
+      - { id: "111", time_zone: America/Los_Angeles }
+      - { id: "222", time_zone: Europe/Madrid }
+`,
+      registry,
+    );
+    store = await openTestStore();
+    const runner = testRunner(config, registry, store, { now: AFTER_2021 });
+    await runner.runAll(backfill('2021-09-01', '2021-09-20'), 'r1', 'backfill');
+    const connector = registry.get('test_fake')!;
+    const open = connector.open.bind(connector);
+    const fetchedFor: string[] = [];
+    connector.open = (cfg, ctx) => {
+      const session = open(cfg, ctx);
+      return {
+        ...session,
+        async accounts() {
+          const found = await session.accounts();
+          return {
+            accounts: found.accounts.filter((a) => a.accountId !== '222'),
+            skipped: [{ accountId: '222', reason: 'customer 222 is not enabled (CUSTOMER_NOT_ENABLED)' }],
+          };
+        },
+        fetch(window, accounts) {
+          fetchedFor.push(...accounts.map((a) => a.accountId));
+          return session.fetch(window, accounts);
+        },
+      };
+    };
+    const [r] = await runner.runAll(backfill('2021-09-01', '2021-09-20'), 'r2', 'backfill');
+    expect(r).toMatchObject({ status: 'ok', windowsDone: 2 });
+    expect(fetchedFor).toEqual(['111', '111']);
+    const notes = await store.db.selectFrom('ingest_run_log').select(['window_from', 'error']).where('run_id', '=', 'r2').orderBy('window_from').execute();
+    expect(notes).toEqual([
+      { window_from: '2021-09-01', error: 'account 222 skipped: customer 222 is not enabled (CUSTOMER_NOT_ENABLED)' },
+      { window_from: '2021-09-11', error: 'account 222 skipped: customer 222 is not enabled (CUSTOMER_NOT_ENABLED)' },
+    ]);
+    const kept = await sql<{ n: number }>`SELECT SUM(impressions) AS n FROM campaign_days WHERE account_id = '222'`.execute(store.db);
+    expect(kept.rows[0]!.n).toBe(20 * 100);
+    expect(r!.skipped).toHaveLength(2);
   });
 
   it('a failing source never stops the others', async () => {

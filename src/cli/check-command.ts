@@ -21,10 +21,14 @@ export function registerCheckCommand(program: Command): void {
             const connector = app.registry.get(cfg.platform)!;
             const ctx = makeContext(cfg, { store: app.store, log: app.log }, app.log.child({ source: cfg.id }));
             let result;
+            let session;
             try {
-              result = await connector.check(cfg, ctx);
+              session = connector.open(cfg, ctx);
+              result = await session.check();
             } catch (error) {
               result = { ok: false, lines: [{ ok: false, subject: cfg.id, detail: describeError(error) }] };
+            } finally {
+              await session?.close().catch(() => undefined);
             }
             ok &&= result.ok;
             process.stdout.write(`source ${cfg.id} (${cfg.platform}): ${result.ok ? 'ok' : 'FAILED'}\n`);

@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { PautaConfig } from '../config/load.ts';
 import { typedState } from '../connectors/state.ts';
-import type { Connector, ConnectorContext, SourceConfigBase } from '../connectors/types.ts';
+import type { Connector, ConnectorContext, Session, SourceAccounts, SourceConfigBase } from '../connectors/types.ts';
 import type { DateWindow } from '../core/dates.ts';
 import { QuotaExhaustedError, describeError } from '../core/errors.ts';
 import { GeoOverflowError, reconcileGeo } from '../core/geo.ts';
@@ -211,14 +211,19 @@ export class Runner {
     }, Math.max(1_000, this.leaseTtl() / 3));
     heartbeat.unref();
 
+    // One session per source run: the connector's clients and tokens live on it, and it is
+    // closed whatever happens.
+    let session: Session | undefined;
     try {
       const connector = this.connectorFor(cfg);
       const ctx = makeContext(cfg, this.deps, log, () => {
         result.requests += 1;
       });
-      const accounts = await connector.accounts(cfg, ctx);
-      await store.saveAccounts(cfg.id, accounts, this.now().toISOString());
-      const plan = await this.plan(cfg, mode, accounts);
+      session = connector.open(cfg, ctx);
+      const found = await session.accounts();
+      await store.saveAccounts(cfg.id, found.accounts, this.now().toISOString());
+      for (const s of found.skipped) log.warn({ account: s.accountId }, s.reason);
+      const plan = await this.plan(cfg, mode, found.accounts);
       result.windows = plan.windows;
       result.clampedTo = plan.clampedTo;
       if (plan.clampedTo) log.info({ to: plan.clampedTo }, 'backfill end moved to the last complete day');
@@ -246,7 +251,7 @@ export class Runner {
           status,
         });
         try {
-          const fetched = await this.fetchWindow(connector, cfg, window, ctx);
+          const fetched = await this.fetchWindow(session, connector.platform, window, found);
           const moved = nextCursor(cursor, window);
           const rows = await store.commitWindow({
             runId,
@@ -306,6 +311,7 @@ export class Runner {
       await store.logRun({ runId, sourceId: cfg.id, trigger, status: 'failed', error: message, startedAt, finishedAt: this.now().toISOString() });
     } finally {
       clearInterval(heartbeat);
+      await closeSession(session, log);
       await store.releaseLease(cfg.id, holder);
     }
     return finish();
@@ -330,25 +336,28 @@ export class Runner {
     }
   }
 
-  /** Collects one window's events and checks them before anything is written. */
+  /**
+   * Collects one window's events and checks them before anything is written. It holds nothing
+   * but this window's rows, so it can run again for the same window or for several at once.
+   */
   private async fetchWindow(
-    connector: Connector<any>,
-    cfg: SourceConfigBase,
+    session: Session,
+    platform: string,
     window: DateWindow,
-    ctx: ConnectorContext,
+    found: SourceAccounts,
   ): Promise<{ accounts: string[]; days: StoredDay[]; skipped: string[] }> {
     const pending = new Map<string, StoredDay[]>();
     const accounts: string[] = [];
     const days: StoredDay[] = [];
-    const skipped: string[] = [];
+    const skipped = found.skipped.map((s) => `account ${s.accountId} skipped: ${s.reason}`);
     const keys = new Set<string>();
-    for await (const event of connector.fetch(cfg, window, ctx)) {
+    for await (const event of session.fetch(window, found.accounts)) {
       if (event.kind === 'day') {
         const day = validateDay(event.day, window);
         const key = `${day.accountId}|${day.campaignId}|${day.date}`;
         if (keys.has(key)) throw new Error(`campaign ${day.campaignId} on ${day.date} was returned twice`);
         keys.add(key);
-        const stored = toStoredDay(day, connector.platform);
+        const stored = toStoredDay(day, platform);
         const list = pending.get(day.accountId) ?? [];
         list.push(stored);
         pending.set(day.accountId, list);
@@ -366,6 +375,14 @@ export class Runner {
       throw new Error(`connector returned rows for account ${unfinished.join(', ')} without finishing it`);
     }
     return { accounts, days, skipped };
+  }
+}
+
+async function closeSession(session: Session | undefined, log: Logger): Promise<void> {
+  try {
+    await session?.close();
+  } catch (error) {
+    log.warn({ err: redact(describeError(error)) }, 'the connector session did not close cleanly');
   }
 }
 

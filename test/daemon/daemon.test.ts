@@ -108,10 +108,16 @@ describe('daemon tick', () => {
   it('a source failing at start (bad credentials) does not stop the next one', async () => {
     w = await world();
     const connector = w.registry.get('test_fake')!;
-    const accounts = connector.accounts.bind(connector);
-    connector.accounts = async (cfg, ctx) => {
-      if (cfg.id === 'alpha') throw new FatalError('401 UNAUTHENTICATED');
-      return accounts(cfg, ctx);
+    const open = connector.open.bind(connector);
+    connector.open = (cfg, ctx) => {
+      const session = open(cfg, ctx);
+      return {
+        ...session,
+        async accounts() {
+          if (cfg.id === 'alpha') throw new FatalError('401 UNAUTHENTICATED');
+          return session.accounts();
+        },
+      };
     };
     const report = await daemonFor(w).tick();
     expect(statuses(report?.results)).toEqual([['alpha', 'failed'], ['beta', 'ok']]);

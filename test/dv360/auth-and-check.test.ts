@@ -147,7 +147,9 @@ describe('pauta check for dv360', () => {
       .reply(200, {})
       .post('/v2/queries', (b: { params: { filters: unknown } }) => JSON.stringify(b.params.filters) === '[{"type":"FILTER_ADVERTISER","value":"7788990"}]')
       .reply(403, { error: { code: 403, message: 'The caller does not have permission', status: 'PERMISSION_DENIED' } });
-    const result = await dv360Connector.check(cfg, ctx);
+    const session = dv360Connector.open(cfg, ctx);
+    const result = await session.check();
+    await session.close();
     token.done();
     api.done();
     expect(result.ok).toBe(false);
@@ -162,7 +164,9 @@ describe('pauta check for dv360', () => {
   it('reports a revoked refresh token on the credentials line and stops there', async () => {
     const { cfg, ctx } = checkContext();
     const token = nock(TOKEN_HOST).post('/token').reply(400, { error: 'invalid_grant', error_description: 'Token has been expired or revoked.' });
-    const result = await dv360Connector.check(cfg, ctx);
+    const session = dv360Connector.open(cfg, ctx);
+    const result = await session.check();
+    await session.close();
     token.done();
     expect(result.ok).toBe(false);
     expect(result.lines).toEqual([{ ok: false, subject: 'credentials', detail: expect.stringContaining('invalid_grant') }]);

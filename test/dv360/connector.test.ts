@@ -154,6 +154,8 @@ describe('dv360 connector (Bid Manager v2)', () => {
     expect(await store.connectorState('dv360').get('saved_query')).toMatchObject({ queryId: '1234567' });
 
     // Someone deleted query 1234567 in the DV360 UI: run answers 404, the query is created anew.
+    // (Each run is a session of its own and signs in again.)
+    const token = mockToken();
     const api = nock(API)
       .post('/v2/queries/1234567:run')
       .query(true)
@@ -164,6 +166,7 @@ describe('dv360 connector (Bid Manager v2)', () => {
     const download = mockDownload(fixture('report-2021-09-01.csv'));
     const { result } = await backfill(store, '2021-09-01', '2021-09-02', config);
     api.done();
+    token.done();
     download.done();
     expect(result.status).toBe('ok');
     expect(await store.connectorState('dv360').get('saved_query')).toMatchObject({ queryId: '2345678' });
@@ -175,6 +178,7 @@ describe('dv360 connector (Bid Manager v2)', () => {
     const scopes = happyPath(fixture('report-empty.csv'));
     await backfill(store, '2021-09-01', '2021-09-02', config);
     for (const s of scopes) s.done();
+    const token = mockToken();
     const api = nock(API);
     mockRun(api, '1234567', {
       range: 'CUSTOM_DATES',
@@ -185,6 +189,7 @@ describe('dv360 connector (Bid Manager v2)', () => {
     const download = mockDownload(fixture('report-empty.csv'));
     const { result } = await backfill(store, '2021-09-03', '2021-09-03', config);
     api.done();
+    token.done();
     download.done();
     expect(result.status).toBe('ok');
   });

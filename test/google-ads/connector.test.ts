@@ -201,9 +201,11 @@ describe('Google Ads: Display and YouTube campaigns by day and place', () => {
     for (const s of first) s.done();
     expect(await store.getCursor('google-ads')).toBe('2021-09-03');
 
-    // The same source runs again: token and customer details are reused, geo ids come from the database.
+    // The same source runs again: a new run signs in and reads the customer again; geo ids come from the database.
     const seen: string[] = [];
     const second = [
+      mockToken(),
+      searchStream(CUSTOMER_US, 'customer').reply(200, fixture('customer-1234567890.json') as object),
       searchStream(CUSTOMER_US, 'campaign', { seen }).reply(200, fixture('campaign-days-restated.json') as object),
       searchStream(CUSTOMER_US, 'user_location_view').reply(200, fixture('user-location-view.json') as object),
     ];
@@ -450,7 +452,9 @@ describe('pauta check for Google Ads', () => {
     store = ctx.store;
     const cfg = ctx.config.sources[0] as GoogleAdsSourceConfig;
     const connectorCtx = makeContext(cfg, { store, log: silentLogger(), env: ENV, sleep: async () => undefined, now: SEPT_10 }, silentLogger());
-    const check = await googleAdsConnector.check(cfg, connectorCtx);
+    const session = googleAdsConnector.open(cfg, connectorCtx);
+    const check = await session.check();
+    await session.close();
     for (const s of scopes) s.done();
     expect(check.ok).toBe(false);
     expect(check.lines).toEqual([

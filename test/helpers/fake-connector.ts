@@ -37,31 +37,36 @@ export function fakeConnector(platform: FakePlatform, defaults = { maxWindowDays
     configSchema: fakeSchema,
     maxWindowDays: defaults.maxWindowDays,
     lookbackDays: defaults.lookbackDays,
-    async accounts(cfg) {
-      return cfg.accounts.map((a) => ({ accountId: a.id, timeZone: a.time_zone, name: `Account ${a.id}` }));
-    },
-    async check(cfg) {
-      return { ok: true, lines: cfg.accounts.map((a) => ({ ok: true, subject: a.id, detail: a.time_zone })) };
-    },
-    async *fetch(cfg, window, ctx): AsyncIterable<FetchEvent> {
-      platform.windows.push(window);
-      // Read the way a real connector reads its credential, so it is registered for redaction.
-      if (cfg.api_key_env) readSecret(ctx.env, cfg.api_key_env, `source ${cfg.id}: api key`);
-      for (const account of cfg.accounts) {
-        if (platform.skip?.accountId === account.id) {
-          yield { kind: 'account_skipped', accountId: account.id, reason: platform.skip.reason };
-          continue;
-        }
-        for (const date of eachDate(window)) {
-          const f = platform.failOn;
-          await platform.onDate?.(account.id, date, ctx);
-          if (f && f.date === date && (f.accountId === undefined || f.accountId === account.id)) throw f.error();
-          for (const d of platform.days(account.id, date)) {
-            yield { kind: 'day', day: { ...d, accountId: account.id, date } };
+    open(cfg, ctx) {
+      return {
+        async accounts() {
+          return { accounts: cfg.accounts.map((a) => ({ accountId: a.id, timeZone: a.time_zone, name: `Account ${a.id}` })), skipped: [] };
+        },
+        async check() {
+          return { ok: true, lines: cfg.accounts.map((a) => ({ ok: true, subject: a.id, detail: a.time_zone })) };
+        },
+        async *fetch(window, accounts): AsyncIterable<FetchEvent> {
+          platform.windows.push(window);
+          // Read the way a real connector reads its credential, so it is registered for redaction.
+          if (cfg.api_key_env) readSecret(ctx.env, cfg.api_key_env, `source ${cfg.id}: api key`);
+          for (const { accountId } of accounts) {
+            if (platform.skip?.accountId === accountId) {
+              yield { kind: 'account_skipped', accountId, reason: platform.skip.reason };
+              continue;
+            }
+            for (const date of eachDate(window)) {
+              const f = platform.failOn;
+              await platform.onDate?.(accountId, date, ctx);
+              if (f && f.date === date && (f.accountId === undefined || f.accountId === accountId)) throw f.error();
+              for (const d of platform.days(accountId, date)) {
+                yield { kind: 'day', day: { ...d, accountId, date } };
+              }
+            }
+            yield { kind: 'account_done', accountId };
           }
-        }
-        yield { kind: 'account_done', accountId: account.id };
-      }
+        },
+        async close() {},
+      };
     },
     ...(platform.requestsPerWindow ? { estimateRequests: platform.requestsPerWindow } : {}),
   };

@@ -19,7 +19,12 @@ async function checkWith(env: Record<string, string>) {
   const store = await openTestStore();
   try {
     const ctx = makeContext(config.sources[0]!, { store, log: silentLogger(), env }, silentLogger());
-    return await xAdsConnector.check(config.sources[0] as never, ctx);
+    const session = xAdsConnector.open(config.sources[0] as never, ctx);
+    try {
+      return await session.check();
+    } finally {
+      await session.close();
+    }
   } finally {
     await store.close();
   }

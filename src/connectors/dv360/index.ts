@@ -2,8 +2,9 @@
 // window, polled until DONE, its CSV streamed into line-item days with their geography.
 import type { DateWindow } from '../../core/dates.ts';
 import { describeError } from '../../core/errors.ts';
-import type { CheckLine, Connector, ConnectorContext, FetchEvent } from '../types.ts';
-import { createBidManagerAuth, type BidManagerAuth } from './auth.ts';
+import type { AccountInfo } from '../../core/records.ts';
+import type { CheckLine, CheckResult, Connector, ConnectorContext, FetchEvent, Session, SourceAccounts } from '../types.ts';
+import { createBidManagerAuth } from './auth.ts';
 import { BidManagerClient } from './client.ts';
 import { dv360Schema, type Dv360Config } from './config.ts';
 import { NotFoundError } from './errors.ts';
@@ -12,22 +13,6 @@ import { customDates, SavedQueries } from './query.ts';
 import { readBidManagerReport } from './report-csv.ts';
 import { waitForReport } from './report-wait.ts';
 import { RequestBudget } from './quota.ts';
-
-const auths = new WeakMap<Dv360Config, BidManagerAuth>();
-
-function openSession(cfg: Dv360Config, ctx: ConnectorContext) {
-  let auth = auths.get(cfg);
-  if (!auth) {
-    auth = createBidManagerAuth(cfg, ctx.env);
-    auths.set(cfg, auth);
-  }
-  const client = new BidManagerClient(auth, new RequestBudget(ctx, cfg.requests_per_day), cfg.endpoint?.api, ctx.signal);
-  return { client, queries: new SavedQueries(cfg, client, ctx) };
-}
-
-function accountIds(cfg: Dv360Config): string[] {
-  return cfg.partner ? [cfg.partner.id] : (cfg.advertisers ?? []).map((a) => a.id);
-}
 
 /** A one-time query filtered on one advertiser (or the partner), created and deleted at once. */
 async function probeAccess(cfg: Dv360Config, client: BidManagerClient, ctx: ConnectorContext, yesterday: string): Promise<CheckLine[]> {
@@ -53,37 +38,53 @@ async function probeAccess(cfg: Dv360Config, client: BidManagerClient, ctx: Conn
   return lines;
 }
 
-export const dv360Connector: Connector<Dv360Config> = {
-  platform: 'dv360',
-  configSchema: dv360Schema,
-  // One report per window: long windows mean fewer report runs (each takes minutes).
-  maxWindowDays: 31,
-  // DV360 restates impressions (spam filtering, late data) for up to 7 days.
-  lookbackDays: 7,
+/** One source run against Bid Manager: its auth client, request budget and saved query. */
+class Dv360Session implements Session {
+  private parts: { client: BidManagerClient; queries: SavedQueries } | undefined;
+
+  constructor(
+    private readonly cfg: Dv360Config,
+    private readonly ctx: ConnectorContext,
+  ) {}
+
+  /** Built on first use, so `check` reports an unreadable key file as a line. */
+  private bidManager(): { client: BidManagerClient; queries: SavedQueries } {
+    if (!this.parts) {
+      const auth = createBidManagerAuth(this.cfg, this.ctx.env);
+      const client = new BidManagerClient(auth, new RequestBudget(this.ctx, this.cfg.requests_per_day), this.cfg.endpoint?.api, this.ctx.signal);
+      this.parts = { client, queries: new SavedQueries(this.cfg, client, this.ctx) };
+    }
+    return this.parts;
+  }
 
   // Bid Manager has no advertiser lookup; the zone comes from the config and every report row's
   // "Advertiser Time Zone" is checked against it.
-  async accounts(cfg) {
-    if (cfg.partner) return [{ accountId: cfg.partner.id, name: cfg.partner.name, timeZone: cfg.partner.time_zone }];
-    return (cfg.advertisers ?? []).map((a) => ({ accountId: a.id, name: a.name, timeZone: a.time_zone }));
-  },
+  async accounts(): Promise<SourceAccounts> {
+    const { cfg } = this;
+    const accounts = cfg.partner
+      ? [{ accountId: cfg.partner.id, name: cfg.partner.name, timeZone: cfg.partner.time_zone }]
+      : (cfg.advertisers ?? []).map((a) => ({ accountId: a.id, name: a.name, timeZone: a.time_zone }));
+    return { accounts, skipped: [] };
+  }
 
-  async check(cfg, ctx) {
+  async check(): Promise<CheckResult> {
+    const { cfg, ctx } = this;
     const lines: CheckLine[] = [];
-    let session: ReturnType<typeof openSession>;
+    let bidManager: ReturnType<Dv360Session['bidManager']>;
     try {
-      session = openSession(cfg, ctx);
-      await session.client.verifyCredentials();
+      bidManager = this.bidManager();
+      await bidManager.client.verifyCredentials();
       lines.push({ ok: true, subject: 'credentials', detail: 'an access token for Bid Manager was issued' });
     } catch (error) {
       return { ok: false, lines: [{ ok: false, subject: 'credentials', detail: describeError(error) }] };
     }
-    const savedId = await session.queries.savedId();
+    const { client, queries } = bidManager;
+    const savedId = await queries.savedId();
     if (savedId === undefined) {
       lines.push({ ok: true, subject: 'saved query', detail: 'none yet: the first run creates it' });
     } else {
       try {
-        await ctx.call('queries.get', () => session.client.getQuery(savedId));
+        await ctx.call('queries.get', () => client.getQuery(savedId));
         lines.push({ ok: true, subject: 'saved query', detail: `query ${savedId} exists` });
       } catch (error) {
         lines.push(
@@ -94,12 +95,14 @@ export const dv360Connector: Connector<Dv360Config> = {
       }
     }
     const yesterday = new Date(ctx.now().getTime() - 86_400_000).toISOString().slice(0, 10);
-    lines.push(...(await probeAccess(cfg, session.client, ctx, yesterday)));
+    lines.push(...(await probeAccess(cfg, client, ctx, yesterday)));
     return { ok: lines.every((l) => l.ok), lines };
-  },
+  }
 
-  async *fetch(cfg: Dv360Config, window: DateWindow, ctx: ConnectorContext): AsyncIterable<FetchEvent> {
-    const { client, queries } = openSession(cfg, ctx);
+  /** One report per window, from the source's saved query; windows may run at once, each with its own report. */
+  async *fetch(window: DateWindow, accounts: readonly AccountInfo[]): AsyncIterable<FetchEvent> {
+    const { cfg, ctx } = this;
+    const { client, queries } = this.bidManager();
     const started = await queries.run(window);
     const done = await waitForReport(started, window, cfg.report_timeout_minutes * 60_000, client, ctx);
     // A dropped download is retried whole: each attempt parses into a fresh builder.
@@ -114,11 +117,26 @@ export const dv360Connector: Connector<Dv360Config> = {
     if (builder.unreadableZones.size > 0) {
       ctx.log.warn({ zones: [...builder.unreadableZones] }, 'the report wrote advertiser time zones pauta cannot compare with the config');
     }
-    for (const accountId of accountIds(cfg)) {
+    for (const { accountId } of accounts) {
       for (const day of builder.days(accountId)) yield { kind: 'day', day };
       yield { kind: 'account_done', accountId };
     }
-  },
+  }
+
+  async close(): Promise<void> {
+    this.parts = undefined;
+  }
+}
+
+export const dv360Connector: Connector<Dv360Config> = {
+  platform: 'dv360',
+  configSchema: dv360Schema,
+  // One report per window: long windows mean fewer report runs (each takes minutes).
+  maxWindowDays: 31,
+  // DV360 restates impressions (spam filtering, late data) for up to 7 days.
+  lookbackDays: 7,
+
+  open: (cfg, ctx) => new Dv360Session(cfg, ctx),
 
   // queries.run, ~8 polls for a report of up to ~15 min, and now and then a queries.create.
   estimateRequests() {

@@ -56,7 +56,11 @@ export function queryFingerprint(query: Query): string {
   return createHash('sha256').update(JSON.stringify({ params: query.params, title: query.metadata?.title })).digest('hex').slice(0, 16);
 }
 
+/** One per session: windows fetched one after the other, again or at once all run the same query. */
 export class SavedQueries {
+  /** The saved query's id once this session has read or made it, so concurrent windows create it once. */
+  private known: Promise<string> | undefined;
+
   constructor(
     private readonly cfg: Dv360Config,
     private readonly client: BidManagerClient,
@@ -64,7 +68,16 @@ export class SavedQueries {
   ) {}
 
   /** The saved query's id, creating (or replacing) it when needed. */
-  async ensure(window: DateWindow): Promise<string> {
+  ensure(window: DateWindow): Promise<string> {
+    const known = (this.known ??= this.load(window));
+    // A failed lookup or creation is not remembered: the next attempt tries again.
+    known.catch(() => {
+      if (this.known === known) this.known = undefined;
+    });
+    return known;
+  }
+
+  private async load(window: DateWindow): Promise<string> {
     const definition = queryDefinition(this.cfg, window);
     const fingerprint = queryFingerprint(definition);
     const saved = await this.ctx.state.get(SAVED_QUERY);
@@ -91,10 +104,17 @@ export class SavedQueries {
     } catch (error) {
       if (!(error instanceof NotFoundError)) throw error;
       this.ctx.log.warn({ queryId }, 'the saved Bid Manager query was deleted: creating it again');
-      await this.ctx.state.delete(SAVED_QUERY);
+      await this.forget(queryId);
       const recreated = await this.ensure(window);
       return this.ctx.call('queries.run', () => this.client.runQuery(recreated, customDates(window)));
     }
+  }
+
+  /** Drops a deleted query, unless another window already replaced it. */
+  private async forget(queryId: string): Promise<void> {
+    const known = this.known;
+    if (known !== undefined && (await known.catch(() => undefined)) === queryId && this.known === known) this.known = undefined;
+    if ((await this.ctx.state.get(SAVED_QUERY))?.queryId === queryId) await this.ctx.state.delete(SAVED_QUERY);
   }
 
   /** The saved query's id without creating it (for `check`). */

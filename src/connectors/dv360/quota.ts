@@ -11,17 +11,25 @@ const MIN_SPACING_MS = 250;
 /** Google's daily quotas reset at midnight Pacific time. */
 const QUOTA_ZONE = 'America/Los_Angeles';
 
-/** When each source last sent a request: spacing holds across windows and runs of a process. */
-const lastRequestAt = new Map<string, number>();
-
+/** One per session: every request of the run, whatever window it is for, takes its slot here. */
 export class RequestBudget {
+  private lastRequestAt: number | undefined;
+  /** Slots are handed out one at a time, so requests of windows fetched at once stay spaced and counted. */
+  private queue: Promise<void> = Promise.resolve();
+
   constructor(
-    private readonly ctx: ConnectorContext,
+    private readonly ctx: Pick<ConnectorContext, 'now' | 'sleep' | 'state'>,
     private readonly perDay: number,
   ) {}
 
   /** Waits for the next slot and counts the request; throws when the day's budget is spent. */
-  async take(label: string): Promise<void> {
+  take(label: string): Promise<void> {
+    const slot = this.queue.then(() => this.takeNow(label));
+    this.queue = slot.catch(() => undefined);
+    return slot;
+  }
+
+  private async takeNow(label: string): Promise<void> {
     const now = this.ctx.now();
     const day = DateTime.fromJSDate(now, { zone: QUOTA_ZONE }).toISODate()!;
     const saved = await this.ctx.state.get(REQUESTS_TODAY);
@@ -31,19 +39,11 @@ export class RequestBudget {
         `${label}: ${count} Bid Manager requests already made on ${day} (Pacific time), the configured requests_per_day; the next run continues`,
       );
     }
-    const lastAt = lastRequestAt.get(this.ctx.sourceId);
-    if (lastAt !== undefined) {
-      const wait = lastAt + MIN_SPACING_MS - now.getTime();
+    if (this.lastRequestAt !== undefined) {
+      const wait = this.lastRequestAt + MIN_SPACING_MS - now.getTime();
       if (wait > 0) await this.ctx.sleep(Math.min(wait, MIN_SPACING_MS));
     }
-    lastRequestAt.set(this.ctx.sourceId, this.ctx.now().getTime());
+    this.lastRequestAt = this.ctx.now().getTime();
     await this.ctx.state.set(REQUESTS_TODAY, { day, count: count + 1 });
-  }
-
-  /** Requests counted today (for `pauta check`). */
-  async usedToday(): Promise<number> {
-    const day = DateTime.fromJSDate(this.ctx.now(), { zone: QUOTA_ZONE }).toISODate()!;
-    const saved = await this.ctx.state.get(REQUESTS_TODAY);
-    return saved?.day === day ? saved.count : 0;
   }
 }

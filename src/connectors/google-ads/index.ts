@@ -1,18 +1,19 @@
 // Google Ads: Display ("programmatic") and YouTube video campaigns, per day and place.
 //
-// For each customer and window:
+// For each customer, once per run (the session's accounts()):
 //   1. `FROM customer`            → time zone (the days the numbers are in) and currency;
+// then for each customer and window:
 //   2. `FROM campaign`            → each campaign's authoritative daily total;
 //   3. `FROM user_location_view`  → where those impressions were (or `geographic_view` with a
 //                                   chosen location type);
 //   4. `FROM geo_target_constant` → ISO codes for place ids not resolved before.
 // Geo rows never exceed the total; the runner adds the rest as country `ZZ`. See README.md here.
 import { nameMatcher } from '../../config/fields.ts';
-import type { CheckLine, CheckResult, Connector, ConnectorContext, FetchEvent } from '../types.ts';
-import type { AccountInfo, CampaignDay } from '../../core/records.ts';
+import type { CheckLine, CheckResult, Connector, ConnectorContext, FetchEvent, Session, SourceAccounts } from '../types.ts';
 import type { DateWindow } from '../../core/dates.ts';
 import { isValidTimeZone } from '../../core/dates.ts';
 import { FatalError, PayloadError, describeError } from '../../core/errors.ts';
+import type { AccountInfo, CampaignDay } from '../../core/records.ts';
 import { readSecret } from '../../core/redact.ts';
 import { GoogleAdsClient } from './client.ts';
 import { googleAdsSourceSchema, type GoogleAdsSourceConfig } from './config.ts';
@@ -34,22 +35,13 @@ import {
 } from './mapping.ts';
 import type { GeoTarget } from './state.ts';
 
-/** Customer details are re-read after this long (a daemon lives for months). */
-const CUSTOMER_INFO_TTL_MS = 60 * 60_000;
-
-type CustomerLookup =
-  | { kind: 'ok'; info: CustomerInfo; at: number }
-  | { kind: 'not_enabled'; reason: string; at: number };
-
-interface Connection {
-  client: GoogleAdsClient;
-  /** The secrets it was built from: a changed environment builds a new connection. */
-  fingerprint: string;
-  customers: Map<string, CustomerLookup>;
+/** A customer as a run reads it: the stored account facts, and whether it is a manager. */
+export interface GoogleAdsAccount extends AccountInfo {
+  /** A manager (MCC) account has no metrics of its own: a window that lists it fails. */
+  manager: boolean;
 }
 
-/** One client per configured source, so the OAuth access token is reused across windows. */
-const connections = new WeakMap<GoogleAdsSourceConfig, Connection>();
+type CustomerLookup = { kind: 'ok'; info: CustomerInfo } | { kind: 'not_enabled'; reason: string };
 
 function credentialNames(cfg: GoogleAdsSourceConfig): CredentialNames {
   return {
@@ -61,43 +53,23 @@ function credentialNames(cfg: GoogleAdsSourceConfig): CredentialNames {
   };
 }
 
-async function openConnection(cfg: GoogleAdsSourceConfig, ctx: ConnectorContext): Promise<Connection> {
-  const developerToken = readSecret(ctx.env, cfg.developer_token_env, 'Google Ads developer token');
-  const clientId = readSecret(ctx.env, cfg.client_id_env, 'Google Ads OAuth client id');
-  const clientSecret = readSecret(ctx.env, cfg.client_secret_env, 'Google Ads OAuth client secret');
-  const refreshToken = readSecret(ctx.env, cfg.refresh_token_env, 'Google Ads OAuth refresh token');
-  const client = await GoogleAdsClient.create({
-    developerToken,
-    clientId,
-    clientSecret,
-    refreshToken,
+async function createClient(cfg: GoogleAdsSourceConfig, ctx: ConnectorContext): Promise<GoogleAdsClient> {
+  return GoogleAdsClient.create({
+    developerToken: readSecret(ctx.env, cfg.developer_token_env, 'Google Ads developer token'),
+    clientId: readSecret(ctx.env, cfg.client_id_env, 'Google Ads OAuth client id'),
+    clientSecret: readSecret(ctx.env, cfg.client_secret_env, 'Google Ads OAuth client secret'),
+    refreshToken: readSecret(ctx.env, cfg.refresh_token_env, 'Google Ads OAuth refresh token'),
     loginCustomerId: cfg.login_customer_id,
     apiUrl: cfg.endpoint?.api_url,
     tokenUrl: cfg.endpoint?.token_url,
     names: credentialNames(cfg),
   });
-  return { client, fingerprint: [developerToken, clientId, clientSecret, refreshToken].join('\n'), customers: new Map() };
-}
-
-async function connectionFor(cfg: GoogleAdsSourceConfig, ctx: ConnectorContext): Promise<Connection> {
-  const existing = connections.get(cfg);
-  const fingerprint = [cfg.developer_token_env, cfg.client_id_env, cfg.client_secret_env, cfg.refresh_token_env]
-    .map((v) => ctx.env[v] ?? '')
-    .join('\n');
-  if (existing && existing.fingerprint === fingerprint) return existing;
-  const connection = await openConnection(cfg, ctx);
-  connections.set(cfg, connection);
-  return connection;
 }
 
 /** The customer's time zone and currency, or why it cannot be read (CUSTOMER_NOT_ENABLED). */
-async function lookupCustomer(connection: Connection, ctx: ConnectorContext, customerId: string): Promise<CustomerLookup> {
-  const now = ctx.now().getTime();
-  const cached = connection.customers.get(customerId);
-  if (cached && now - cached.at < CUSTOMER_INFO_TTL_MS) return cached;
-  let lookup: CustomerLookup;
+async function lookupCustomer(client: GoogleAdsClient, ctx: ConnectorContext, customerId: string): Promise<CustomerLookup> {
   try {
-    const rows = await connection.client.fold(
+    const rows = await client.fold(
       ctx,
       { customerId, operation: 'customer details', query: customerQuery() },
       () => [] as CustomerInfo[],
@@ -106,18 +78,16 @@ async function lookupCustomer(connection: Connection, ctx: ConnectorContext, cus
     const info = rows[0];
     if (!info) throw new PayloadError(`customer ${customerId}: FROM customer returned no row`);
     if (!isValidTimeZone(info.timeZone)) throw new PayloadError(`customer ${customerId}: customer.time_zone: not an IANA zone: ${info.timeZone}`);
-    lookup = { kind: 'ok', info, at: now };
+    return { kind: 'ok', info };
   } catch (error) {
     if (!(error instanceof CustomerNotEnabledError)) throw error;
-    lookup = { kind: 'not_enabled', reason: error.message, at: now };
+    return { kind: 'not_enabled', reason: error.message };
   }
-  connection.customers.set(customerId, lookup);
-  return lookup;
 }
 
-function managerError(info: CustomerInfo): FatalError {
+function managerError(customerId: string): FatalError {
   return new FatalError(
-    `customer ${info.customerId} is a manager account, which has no metrics of its own: ` +
+    `customer ${customerId} is a manager account, which has no metrics of its own: ` +
       'put it in login_customer_id and list its client accounts in customer_ids',
   );
 }
@@ -125,12 +95,11 @@ function managerError(info: CustomerInfo): FatalError {
 /** The window's campaign days for one customer: totals first, then their geography. */
 async function readCustomerWindow(
   cfg: GoogleAdsSourceConfig,
-  connection: Connection,
+  client: GoogleAdsClient,
   ctx: ConnectorContext,
   customerId: string,
   window: DateWindow,
 ): Promise<CampaignDay[]> {
-  const { client } = connection;
   const filter: CampaignFilter = { channels: cfg.channels, campaignIds: cfg.campaigns?.ids };
   // The name pattern is tested here, never sent as GAQL.
   const keep = nameMatcher(cfg.campaigns?.name_pattern);
@@ -206,38 +175,47 @@ async function readCustomerWindow(
   return days.sort((a, b) => a.date.localeCompare(b.date) || a.campaignId.localeCompare(b.campaignId));
 }
 
-export const googleAdsConnector: Connector<GoogleAdsSourceConfig> = {
-  platform: 'google_ads',
-  configSchema: googleAdsSourceSchema,
-  maxWindowDays: MAX_WINDOW_DAYS,
-  lookbackDays: LOOKBACK_DAYS,
+/** One source run against the Google Ads API: one client, so one OAuth access token serves every window. */
+class GoogleAdsSession implements Session<GoogleAdsAccount> {
+  private client: Promise<GoogleAdsClient> | undefined;
 
-  async accounts(cfg, ctx): Promise<AccountInfo[]> {
-    const connection = await connectionFor(cfg, ctx);
-    const accounts: AccountInfo[] = [];
-    for (const customerId of cfg.customer_ids) {
-      const lookup = await lookupCustomer(connection, ctx, customerId);
+  constructor(
+    private readonly cfg: GoogleAdsSourceConfig,
+    private readonly ctx: ConnectorContext,
+  ) {}
+
+  /** Built on first use (google-ads-api loads its protos then), and again after a failed attempt. */
+  private connect(): Promise<GoogleAdsClient> {
+    const client = (this.client ??= createClient(this.cfg, this.ctx));
+    client.catch(() => {
+      if (this.client === client) this.client = undefined;
+    });
+    return client;
+  }
+
+  async accounts(): Promise<SourceAccounts<GoogleAdsAccount>> {
+    const client = await this.connect();
+    const found: SourceAccounts<GoogleAdsAccount> = { accounts: [], skipped: [] };
+    for (const customerId of this.cfg.customer_ids) {
+      const lookup = await lookupCustomer(client, this.ctx, customerId);
       if (lookup.kind === 'not_enabled') {
-        ctx.log.warn({ customer: customerId }, lookup.reason);
+        found.skipped.push({ accountId: customerId, reason: lookup.reason });
         continue;
       }
       const { info } = lookup;
-      accounts.push({ accountId: customerId, name: info.name, timeZone: info.timeZone, currency: info.currency });
+      found.accounts.push({ accountId: customerId, name: info.name, timeZone: info.timeZone, currency: info.currency, manager: info.manager });
     }
-    return accounts;
-  },
+    return found;
+  }
 
-  async *fetch(cfg, window, ctx): AsyncIterable<FetchEvent> {
-    const connection = await connectionFor(cfg, ctx);
-    for (const customerId of cfg.customer_ids) {
-      const lookup = await lookupCustomer(connection, ctx, customerId);
-      if (lookup.kind === 'not_enabled') {
-        yield { kind: 'account_skipped', accountId: customerId, reason: lookup.reason };
-        continue;
-      }
-      if (lookup.info.manager) throw managerError(lookup.info);
+  async *fetch(window: DateWindow, accounts: readonly GoogleAdsAccount[]): AsyncIterable<FetchEvent> {
+    const { cfg, ctx } = this;
+    const client = await this.connect();
+    for (const account of accounts) {
+      const customerId = account.accountId;
+      if (account.manager) throw managerError(customerId);
       // Older days cannot be queried; replacing the window with nothing would erase stored rows.
-      const earliest = earliestQueryableDate(ctx.now(), lookup.info.timeZone);
+      const earliest = earliestQueryableDate(ctx.now(), account.timeZone);
       if (window.from < earliest) {
         yield {
           kind: 'account_skipped',
@@ -248,24 +226,24 @@ export const googleAdsConnector: Connector<GoogleAdsSourceConfig> = {
       }
       let days: CampaignDay[];
       try {
-        days = await readCustomerWindow(cfg, connection, ctx, customerId, window);
+        days = await readCustomerWindow(cfg, client, ctx, customerId, window);
       } catch (error) {
         if (!(error instanceof CustomerNotEnabledError)) throw error;
-        connection.customers.set(customerId, { kind: 'not_enabled', reason: error.message, at: ctx.now().getTime() });
         yield { kind: 'account_skipped', accountId: customerId, reason: error.message };
         continue;
       }
       for (const day of days) yield { kind: 'day', day };
       yield { kind: 'account_done', accountId: customerId };
     }
-  },
+  }
 
-  async check(cfg, ctx): Promise<CheckResult> {
+  async check(): Promise<CheckResult> {
+    const { cfg, ctx } = this;
     const lines: CheckLine[] = [];
-    let connection: Connection;
+    let client: GoogleAdsClient;
     try {
-      connection = await openConnection(cfg, ctx);
-      await connection.client.accessToken();
+      client = await this.connect();
+      await client.accessToken();
       lines.push({ ok: true, subject: 'OAuth', detail: `access token issued for the refresh token in ${cfg.refresh_token_env}` });
     } catch (error) {
       lines.push({ ok: false, subject: 'OAuth', detail: describeError(error) });
@@ -273,7 +251,7 @@ export const googleAdsConnector: Connector<GoogleAdsSourceConfig> = {
     }
     if (cfg.login_customer_id) {
       try {
-        const lookup = await lookupCustomer(connection, ctx, cfg.login_customer_id);
+        const lookup = await lookupCustomer(client, ctx, cfg.login_customer_id);
         if (lookup.kind === 'not_enabled') lines.push({ ok: false, subject: `login_customer_id ${cfg.login_customer_id}`, detail: lookup.reason });
         else if (!lookup.info.manager) {
           lines.push({
@@ -289,14 +267,14 @@ export const googleAdsConnector: Connector<GoogleAdsSourceConfig> = {
     for (const customerId of cfg.customer_ids) {
       const subject = `customer ${customerId}`;
       try {
-        const lookup = await lookupCustomer(connection, ctx, customerId);
+        const lookup = await lookupCustomer(client, ctx, customerId);
         if (lookup.kind === 'not_enabled') {
           lines.push({ ok: false, subject, detail: `${lookup.reason} — it will be skipped` });
           continue;
         }
         const { info } = lookup;
         if (info.manager) {
-          lines.push({ ok: false, subject, detail: managerError(info).message });
+          lines.push({ ok: false, subject, detail: managerError(customerId).message });
           continue;
         }
         lines.push({
@@ -309,10 +287,23 @@ export const googleAdsConnector: Connector<GoogleAdsSourceConfig> = {
       }
     }
     return { ok: lines.every((l) => l.ok), lines };
-  },
+  }
+
+  async close(): Promise<void> {
+    this.client = undefined;
+  }
+}
+
+export const googleAdsConnector: Connector<GoogleAdsSourceConfig, GoogleAdsAccount> = {
+  platform: 'google_ads',
+  configSchema: googleAdsSourceSchema,
+  maxWindowDays: MAX_WINDOW_DAYS,
+  lookbackDays: LOOKBACK_DAYS,
+
+  open: (cfg, ctx) => new GoogleAdsSession(cfg, ctx),
 
   estimateRequests(cfg) {
-    // customer details + campaign totals + geography, per customer (geo lookups are cached).
+    // customer details + campaign totals + geography, per customer (geo lookups are kept in the connector state).
     return cfg.customer_ids.length * 3;
   },
 };

@@ -68,28 +68,36 @@ export function chunk<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
-/** twitter-api-v2 always calls https.request: an http:// prefix needs an http.Agent. */
-function agentFor(url: string): http.Agent | undefined {
-  return url.startsWith('http://') ? new http.Agent() : undefined;
-}
-
-function apiFor(url: string, tokens?: TwitterApiTokens): TwitterApi {
-  const agent = agentFor(url);
-  const settings = agent ? { httpAgent: agent } : {};
-  return tokens ? new TwitterApi(tokens, settings) : new TwitterApi(undefined, settings);
-}
-
 export class XAdsClient {
   private readonly adsPrefix: string;
   private readonly api: TwitterApi;
+  /** One unauthenticated client per download origin, made on first use. */
   private readonly downloaders = new Map<string, TwitterApi>();
+  /** The http.Agents this client made, destroyed by close(). */
+  private readonly agents: http.Agent[] = [];
 
   constructor(
     private readonly ctx: ClientContext,
     private readonly options: XAdsClientOptions,
   ) {
     this.adsPrefix = options.adsPrefix ?? DEFAULT_ADS_API_PREFIX;
-    this.api = apiFor(this.adsPrefix, options.tokens);
+    this.api = this.apiFor(this.adsPrefix, options.tokens);
+  }
+
+  /** twitter-api-v2 always calls https.request: an http:// prefix needs an http.Agent. */
+  private apiFor(url: string, tokens?: TwitterApiTokens): TwitterApi {
+    let settings = {};
+    if (url.startsWith('http://')) {
+      const agent = new http.Agent();
+      this.agents.push(agent);
+      settings = { httpAgent: agent };
+    }
+    return tokens ? new TwitterApi(tokens, settings) : new TwitterApi(undefined, settings);
+  }
+
+  /** Frees the sockets of its agents; the client is not used afterwards. */
+  close(): void {
+    for (const agent of this.agents) agent.destroy();
   }
 
   /** Reads the four OAuth 1.0a secrets by the variable names the config gives. */
@@ -240,7 +248,7 @@ export class XAdsClient {
       const origin = new URL(url).origin;
       let api = this.downloaders.get(origin);
       if (!api) {
-        api = apiFor(url);
+        api = this.apiFor(url);
         this.downloaders.set(origin, api);
       }
       // Without forceParseMode 'buffer' the library decodes the gzip bytes as a (corrupted) string.

@@ -1,10 +1,10 @@
 // The X (Twitter) Ads connector: daily impressions per campaign in the account's days, with
 // geography by REGIONS segmentation or by each line item's targeted location.
 import { nameMatcher } from '../../config/fields.ts';
-import type { CheckLine, Connector, ConnectorContext, FetchEvent } from '../types.ts';
-import type { AccountInfo } from '../../core/records.ts';
+import type { CheckLine, CheckResult, Connector, ConnectorContext, FetchEvent, Session, SourceAccounts } from '../types.ts';
 import { FatalError, PayloadError, describeError } from '../../core/errors.ts';
 import { isValidTimeZone, localDate, windowDays, type DateWindow } from '../../core/dates.ts';
+import type { AccountInfo } from '../../core/records.ts';
 import { XAdsClient } from './client.ts';
 import { xAdsSourceSchema, type XAdsSourceConfig } from './config.ts';
 import { toCampaignDays } from './mapping.ts';
@@ -17,6 +17,12 @@ import { targetingGeo } from './targeting.ts';
 /** X reports every account in America/Los_Angeles until its `timezone_switch_at`. */
 const ORIGINAL_ZONE = 'America/Los_Angeles';
 
+/** An X ads account as a run reads it: the stored account facts and when it changed zones. */
+export interface XAdsAccount extends AccountInfo {
+  /** When X moved the account off America/Los_Angeles (days before are reported there). */
+  timezoneSwitchAt?: string | undefined;
+}
+
 function accountZone(account: XAccount): string {
   if (!isValidTimeZone(account.timezone)) {
     throw new PayloadError(`X Ads account ${account.id}: unknown time zone "${account.timezone}"`);
@@ -25,29 +31,16 @@ function accountZone(account: XAccount): string {
 }
 
 /** Days before the switch are in America/Los_Angeles; pauta keeps one zone per account. */
-function assertAfterZoneSwitch(account: XAccount, zone: string, window: DateWindow): void {
-  if (!account.timezone_switch_at || zone === ORIGINAL_ZONE) return;
-  const switchDate = localDate(new Date(account.timezone_switch_at), zone);
+function assertAfterZoneSwitch(account: XAdsAccount, window: DateWindow): void {
+  const zone = account.timeZone;
+  if (!account.timezoneSwitchAt || zone === ORIGINAL_ZONE) return;
+  const switchDate = localDate(new Date(account.timezoneSwitchAt), zone);
   if (window.from < switchDate) {
     throw new FatalError(
-      `X Ads account ${account.id} switched from ${ORIGINAL_ZONE} to ${zone} on ${switchDate}; ` +
+      `X Ads account ${account.accountId} switched from ${ORIGINAL_ZONE} to ${zone} on ${switchDate}; ` +
         `X reports earlier days in ${ORIGINAL_ZONE}, so pauta reads this account from ${switchDate} on (window starts ${window.from})`,
     );
   }
-}
-
-/** Accounts read once per run: the runner passes the same context to accounts() and every fetch(). */
-const accountsOfRun = new WeakMap<ConnectorContext, Map<string, XAccount>>();
-
-async function accountOf(client: XAdsClient, ctx: ConnectorContext, accountId: string): Promise<XAccount> {
-  const known = accountsOfRun.get(ctx) ?? new Map<string, XAccount>();
-  accountsOfRun.set(ctx, known);
-  let account = known.get(accountId);
-  if (!account) {
-    account = await client.getAccount(accountId);
-    known.set(accountId, account);
-  }
-  return account;
 }
 
 async function selectCampaigns(client: XAdsClient, accountId: string, cfg: XAdsSourceConfig): Promise<XCampaign[]> {
@@ -61,52 +54,66 @@ async function selectCampaigns(client: XAdsClient, accountId: string, cfg: XAdsS
   });
 }
 
-export const xAdsConnector: Connector<XAdsSourceConfig> = {
-  platform: 'x_ads',
-  configSchema: xAdsSourceSchema,
-  // One window fits one REGIONS job range (≤ 45 days segmented); the ≤ 7-day limit of
-  // synchronous stats is met inside the connector by splitting each window.
-  maxWindowDays: MAX_SEGMENTED_DAYS,
-  // Impressions are final after 24 hours: re-pull the last three days.
-  lookbackDays: 3,
+/** One source run against the X Ads API: one signed client for every window. */
+class XAdsSession implements Session<XAdsAccount> {
+  private client: XAdsClient | undefined;
 
-  async accounts(cfg, ctx): Promise<AccountInfo[]> {
-    const client = XAdsClient.fromConfig(cfg, ctx);
-    const out: AccountInfo[] = [];
-    for (const accountId of cfg.account_ids) {
-      const account = await accountOf(client, ctx, accountId);
-      out.push({ accountId, name: account.name ?? undefined, timeZone: accountZone(account) });
+  constructor(
+    private readonly cfg: XAdsSourceConfig,
+    private readonly ctx: ConnectorContext,
+  ) {}
+
+  /** Built on first use, so `check` reports a missing credential as a line. */
+  private api(): XAdsClient {
+    return (this.client ??= XAdsClient.fromConfig(this.cfg, this.ctx));
+  }
+
+  async accounts(): Promise<SourceAccounts<XAdsAccount>> {
+    const client = this.api();
+    const accounts: XAdsAccount[] = [];
+    for (const accountId of this.cfg.account_ids) {
+      const account = await client.getAccount(accountId);
+      accounts.push({
+        accountId,
+        name: account.name ?? undefined,
+        timeZone: accountZone(account),
+        timezoneSwitchAt: account.timezone_switch_at ?? undefined,
+      });
     }
-    return out;
-  },
+    return { accounts, skipped: [] };
+  }
 
-  async check(cfg, ctx) {
+  async check(): Promise<CheckResult> {
     const lines: CheckLine[] = [];
     let client: XAdsClient;
     try {
       // No retries: check reports a rate limit instead of waiting it out.
-      client = XAdsClient.fromConfig(cfg, { ...ctx, call: (_label, request) => request() });
+      client = XAdsClient.fromConfig(this.cfg, { ...this.ctx, call: (_label, request) => request() });
       lines.push({ ok: true, subject: 'credentials', detail: 'OAuth 1.0a consumer key/secret and access token/secret are set' });
     } catch (error) {
       return { ok: false, lines: [{ ok: false, subject: 'credentials', detail: describeError(error) }] };
     }
-    for (const accountId of cfg.account_ids) {
-      try {
-        const account = await client.getAccount(accountId);
-        lines.push({ ok: true, subject: `account ${accountId}`, detail: `${account.name ?? '(no name)'}, time zone ${accountZone(account)}` });
-      } catch (error) {
-        lines.push({ ok: false, subject: `account ${accountId}`, detail: describeError(error) });
+    try {
+      for (const accountId of this.cfg.account_ids) {
+        try {
+          const account = await client.getAccount(accountId);
+          lines.push({ ok: true, subject: `account ${accountId}`, detail: `${account.name ?? '(no name)'}, time zone ${accountZone(account)}` });
+        } catch (error) {
+          lines.push({ ok: false, subject: `account ${accountId}`, detail: describeError(error) });
+        }
       }
+    } finally {
+      client.close();
     }
     return { ok: lines.every((l) => l.ok), lines };
-  },
+  }
 
-  async *fetch(cfg, window, ctx: ConnectorContext): AsyncIterable<FetchEvent> {
-    const client = XAdsClient.fromConfig(cfg, ctx);
-    for (const accountId of cfg.account_ids) {
-      const account = await accountOf(client, ctx, accountId);
-      const zone = accountZone(account);
-      assertAfterZoneSwitch(account, zone, window);
+  async *fetch(window: DateWindow, accounts: readonly XAdsAccount[]): AsyncIterable<FetchEvent> {
+    const { cfg, ctx } = this;
+    const client = this.api();
+    for (const account of accounts) {
+      const { accountId, timeZone: zone } = account;
+      assertAfterZoneSwitch(account, window);
       const campaigns = await selectCampaigns(client, accountId, cfg);
       if (campaigns.length > 0) {
         const ids = campaigns.map((c) => c.id);
@@ -124,7 +131,24 @@ export const xAdsConnector: Connector<XAdsSourceConfig> = {
       }
       yield { kind: 'account_done', accountId };
     }
-  },
+  }
+
+  async close(): Promise<void> {
+    this.client?.close();
+    this.client = undefined;
+  }
+}
+
+export const xAdsConnector: Connector<XAdsSourceConfig, XAdsAccount> = {
+  platform: 'x_ads',
+  configSchema: xAdsSourceSchema,
+  // One window fits one REGIONS job range (≤ 45 days segmented); the ≤ 7-day limit of
+  // synchronous stats is met inside the connector by splitting each window.
+  maxWindowDays: MAX_SEGMENTED_DAYS,
+  // Impressions are final after 24 hours: re-pull the last three days.
+  lookbackDays: 3,
+
+  open: (cfg, ctx) => new XAdsSession(cfg, ctx),
 
   // Per account, assuming ≤ 20 campaigns (one id batch): the account, one campaign page, the
   // ≤ 7-day synchronous chunks per placement, and the geography — per country and placement a
