@@ -1,9 +1,11 @@
 // The Bid Manager v2 client: googleapis' generated methods for queries and reports, the signed
-// report download, quota slots and error classification — nothing about rows or days.
+// report download, quota slots and error classification — nothing about rows or days. Every
+// request goes through `send`, the one place the runner's retry policy (ctx.call) is applied.
 // https://developers.google.com/bid-manager/reference/rest/v2
 import { Readable } from 'node:stream';
 import { doubleclickbidmanager, type doubleclickbidmanager_v2 } from 'googleapis/build/src/apis/doubleclickbidmanager/index.js';
-import { FatalError, PayloadError, QuotaExhaustedError, TransientError } from '../../core/errors.ts';
+import { FatalError, TransientError } from '../../core/errors.ts';
+import type { ConnectorContext } from '../types.ts';
 import type { BidManagerAuth } from './auth.ts';
 import { classifyBidManagerError } from './errors.ts';
 import type { RequestBudget } from './quota.ts';
@@ -36,19 +38,30 @@ export class BidManagerClient {
   constructor(
     private readonly auth: BidManagerAuth,
     private readonly budget: RequestBudget,
+    private readonly ctx: Pick<ConnectorContext, 'call' | 'signal'>,
     rootUrl?: string,
-    private readonly signal?: AbortSignal,
   ) {
     this.api = doubleclickbidmanager({ version: 'v2', auth, ...(rootUrl ? { rootUrl } : {}) });
   }
 
-  private async request<T>(label: string, send: () => Promise<{ data: T }>): Promise<T> {
-    await this.budget.take(label);
-    try {
-      return (await send()).data;
-    } catch (error) {
-      throw classifyBidManagerError(label, error);
-    }
+  /**
+   * One request under the runner's retry policy, each attempt classified. API calls take a quota
+   * slot per attempt (a retry is a request too); the report download is Cloud Storage's, not
+   * Bid Manager's, and takes none.
+   */
+  private send<T>(label: string, attempt: () => Promise<T>, quota: 'bid_manager' | 'none'): Promise<T> {
+    return this.ctx.call(label, async () => {
+      if (quota === 'bid_manager') await this.budget.take(label);
+      try {
+        return await attempt();
+      } catch (error) {
+        throw classifyBidManagerError(label, error);
+      }
+    });
+  }
+
+  private request<T>(label: string, call: () => Promise<{ data: T }>): Promise<T> {
+    return this.send(label, async () => (await call()).data, 'bid_manager');
   }
 
   createQuery(query: Query): Promise<Query> {
@@ -91,13 +104,13 @@ export class BidManagerClient {
    * Storage rejects next to a signature.
    * https://cloud.google.com/storage/docs/access-control/signed-urls
    */
-  async download<T>(url: string, consume: (body: Readable) => Promise<T>): Promise<T> {
-    let response: Response;
-    try {
-      response = await fetch(url, { method: 'GET', redirect: 'follow', signal: this.signal });
-    } catch (error) {
-      throw classifyBidManagerError('report download', error);
-    }
+  download<T>(url: string, consume: (body: Readable) => Promise<T>): Promise<T> {
+    // A dropped download is retried whole: `consume` starts again from the first byte.
+    return this.send('report download', () => this.downloadOnce(url, consume), 'none');
+  }
+
+  private async downloadOnce<T>(url: string, consume: (body: Readable) => Promise<T>): Promise<T> {
+    const response = await fetch(url, { method: 'GET', redirect: 'follow', signal: this.ctx.signal });
     if (!response.ok || !response.body) {
       const text = await response.text().catch(() => '');
       const code = /<Code>([^<]+)<\/Code>/.exec(text)?.[1] ?? text.slice(0, 200);
@@ -108,11 +121,6 @@ export class BidManagerClient {
     const body = Readable.from(chunksOf(response.body));
     try {
       return await consume(body);
-    } catch (error) {
-      if (error instanceof PayloadError || error instanceof FatalError || error instanceof TransientError || error instanceof QuotaExhaustedError) {
-        throw error;
-      }
-      throw classifyBidManagerError('report download', error);
     } finally {
       body.destroy();
     }

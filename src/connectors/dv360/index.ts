@@ -15,21 +15,19 @@ import { waitForReport } from './report-wait.ts';
 import { RequestBudget } from './quota.ts';
 
 /** A one-time query filtered on one advertiser (or the partner), created and deleted at once. */
-async function probeAccess(cfg: Dv360Config, client: BidManagerClient, ctx: ConnectorContext, yesterday: string): Promise<CheckLine[]> {
+async function probeAccess(cfg: Dv360Config, client: BidManagerClient, yesterday: string): Promise<CheckLine[]> {
   const scopes = cfg.partner
     ? [{ subject: `partner ${cfg.partner.id}`, filter: { type: 'FILTER_PARTNER', value: cfg.partner.id } }]
     : (cfg.advertisers ?? []).map((a) => ({ subject: `advertiser ${a.id}`, filter: { type: 'FILTER_ADVERTISER', value: a.id } }));
   const lines: CheckLine[] = [];
   for (const { subject, filter } of scopes) {
     try {
-      const probe = await ctx.call('queries.create (check)', () =>
-        client.createQuery({
-          metadata: { title: `pauta check ${cfg.id}`, dataRange: customDates({ from: yesterday, to: yesterday }), format: 'CSV' },
-          params: { type: 'STANDARD', groupBys: ['FILTER_ADVERTISER'], metrics: ['METRIC_IMPRESSIONS'], filters: [filter] },
-          schedule: { frequency: 'ONE_TIME' },
-        }),
-      );
-      if (probe.queryId) await ctx.call('queries.delete (check)', () => client.deleteQuery(probe.queryId!));
+      const probe = await client.createQuery({
+        metadata: { title: `pauta check ${cfg.id}`, dataRange: customDates({ from: yesterday, to: yesterday }), format: 'CSV' },
+        params: { type: 'STANDARD', groupBys: ['FILTER_ADVERTISER'], metrics: ['METRIC_IMPRESSIONS'], filters: [filter] },
+        schedule: { frequency: 'ONE_TIME' },
+      });
+      if (probe.queryId) await client.deleteQuery(probe.queryId);
       lines.push({ ok: true, subject, detail: 'Bid Manager accepts a report query on it' });
     } catch (error) {
       lines.push({ ok: false, subject, detail: describeError(error) });
@@ -51,7 +49,7 @@ class Dv360Session implements Session {
   private bidManager(): { client: BidManagerClient; queries: SavedQueries } {
     if (!this.parts) {
       const auth = createBidManagerAuth(this.cfg, this.ctx.env);
-      const client = new BidManagerClient(auth, new RequestBudget(this.ctx, this.cfg.requests_per_day), this.cfg.endpoint?.api, this.ctx.signal);
+      const client = new BidManagerClient(auth, new RequestBudget(this.ctx, this.cfg.requests_per_day), this.ctx, this.cfg.endpoint?.api);
       this.parts = { client, queries: new SavedQueries(this.cfg, client, this.ctx) };
     }
     return this.parts;
@@ -84,7 +82,7 @@ class Dv360Session implements Session {
       lines.push({ ok: true, subject: 'saved query', detail: 'none yet: the first run creates it' });
     } else {
       try {
-        await ctx.call('queries.get', () => client.getQuery(savedId));
+        await client.getQuery(savedId);
         lines.push({ ok: true, subject: 'saved query', detail: `query ${savedId} exists` });
       } catch (error) {
         lines.push(
@@ -95,7 +93,7 @@ class Dv360Session implements Session {
       }
     }
     const yesterday = new Date(ctx.now().getTime() - 86_400_000).toISOString().slice(0, 10);
-    lines.push(...(await probeAccess(cfg, client, ctx, yesterday)));
+    lines.push(...(await probeAccess(cfg, client, yesterday)));
     return { ok: lines.every((l) => l.ok), lines };
   }
 
@@ -105,14 +103,12 @@ class Dv360Session implements Session {
     const { client, queries } = this.bidManager();
     const started = await queries.run(window);
     const done = await waitForReport(started, window, cfg.report_timeout_minutes * 60_000, client, ctx);
-    // A dropped download is retried whole: each attempt parses into a fresh builder.
-    const builder = await ctx.call('report download', () =>
-      client.download(done.url, async (body) => {
-        const days = new CampaignDayBuilder(cfg);
-        for await (const row of readBidManagerReport(body)) days.add(row);
-        return days;
-      }),
-    );
+    // Each download attempt parses into a fresh builder.
+    const builder = await client.download(done.url, async (body) => {
+      const days = new CampaignDayBuilder(cfg);
+      for await (const row of readBidManagerReport(body)) days.add(row);
+      return days;
+    });
     ctx.log.debug({ reportId: done.reportId, rows: builder.rowsRead, skipped: builder.rowsSkipped }, 'report read');
     if (builder.unreadableZones.size > 0) {
       ctx.log.warn({ zones: [...builder.unreadableZones] }, 'the report wrote advertiser time zones pauta cannot compare with the config');

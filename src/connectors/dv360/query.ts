@@ -84,12 +84,12 @@ export class SavedQueries {
     if (saved?.fingerprint === fingerprint) return saved.queryId;
     if (saved) {
       this.ctx.log.info({ queryId: saved.queryId }, 'the DV360 source config changed: replacing its saved Bid Manager query');
-      await this.ctx.call('queries.delete', () => this.client.deleteQuery(saved.queryId)).catch((e: unknown) => {
+      await this.client.deleteQuery(saved.queryId).catch((e: unknown) => {
         if (!(e instanceof NotFoundError)) throw e;
       });
       await this.ctx.state.delete(SAVED_QUERY);
     }
-    const created = await this.ctx.call('queries.create', () => this.client.createQuery(definition));
+    const created = await this.client.createQuery(definition);
     if (!created.queryId) throw new NotFoundError('queries.create answered without a queryId');
     await this.ctx.state.set(SAVED_QUERY, { queryId: created.queryId, fingerprint });
     this.ctx.log.info({ queryId: created.queryId }, 'created the saved Bid Manager query');
@@ -100,13 +100,13 @@ export class SavedQueries {
   async run(window: DateWindow): Promise<Report> {
     const queryId = await this.ensure(window);
     try {
-      return await this.ctx.call('queries.run', () => this.client.runQuery(queryId, customDates(window)));
+      return await this.client.runQuery(queryId, customDates(window));
     } catch (error) {
       if (!(error instanceof NotFoundError)) throw error;
       this.ctx.log.warn({ queryId }, 'the saved Bid Manager query was deleted: creating it again');
       await this.forget(queryId);
       const recreated = await this.ensure(window);
-      return this.ctx.call('queries.run', () => this.client.runQuery(recreated, customDates(window)));
+      return this.client.runQuery(recreated, customDates(window));
     }
   }
 

@@ -52,6 +52,6 @@ export async function waitForReport(
     if (ctx.signal?.aborted) throw new TransientError(`${what}: interrupted while waiting`);
     waited += delay;
     delay = Math.min(delay * 2, MAX_POLL_MS);
-    report = await ctx.call('queries.reports.get', () => client.getReport(queryId, reportId));
+    report = await client.getReport(queryId, reportId);
   }
 }
