@@ -3,8 +3,8 @@
 // as if it fit, never silently replaced.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import nock from 'nock';
-import { windowJobs } from '../src/connectors/x-ads/state.ts';
-import { SAVED_QUERY } from '../src/connectors/dv360/state.ts';
+import { SAVED_QUERY } from '../src/connectors/dv360/query.ts';
+import { windowJobs } from '../src/connectors/x-ads/jobs.ts';
 import { StateShapeError, typedState } from '../src/connectors/state.ts';
 import type { Store } from '../src/store/store.ts';
 import { openTestStore } from './helpers/app.ts';

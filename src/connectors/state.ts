@@ -1,6 +1,6 @@
 // What a connector keeps in the database between runs (a saved query id, job ids of a window,
-// looked-up places), typed. Each connector declares its keys with a zod schema in its own
-// state.ts; every read validates the stored JSON against it, so a value of another shape (an
+// looked-up places), typed. Each connector declares its keys with a zod schema, next to the code
+// that uses them (grep `stateKey`); every read validates the stored JSON against it, so a value of another shape (an
 // older pauta, a hand edit) fails naming the key instead of being used as if it fit.
 import type { z } from 'zod';
 import { formatPath } from '../config/load.ts';

@@ -3,12 +3,13 @@
 // every window with CUSTOM_DATES. A query deleted in the DV360 UI (run → 404) or whose
 // parameters changed with the config is created again.
 import { createHash } from 'node:crypto';
+import { z } from 'zod';
 import type { DateWindow } from '../../core/dates.ts';
+import { stateKey } from '../state.ts';
 import type { ConnectorContext } from '../types.ts';
 import type { BidManagerClient, DataRange, Query, Report } from './client.ts';
 import type { Dv360Config } from './config.ts';
 import { NotFoundError } from './errors.ts';
-import { SAVED_QUERY } from './state.ts';
 
 /**
  * Dimensions of the report, in v2 names (https://developers.google.com/bid-manager/reference/rest/v2/filters-metrics).
@@ -30,6 +31,9 @@ export const GROUP_BYS = [
 ] as const;
 
 export const METRICS = ['METRIC_IMPRESSIONS', 'METRIC_CLICKS'] as const;
+
+/** Connector state: the saved query's id, with a fingerprint of the parameters it was made with. */
+export const SAVED_QUERY = stateKey('saved_query', z.object({ queryId: z.string().min(1), fingerprint: z.string() }));
 
 export function customDates(window: DateWindow): DataRange {
   const date = (iso: string) => {

@@ -3,9 +3,14 @@
 // requests are spaced at least 250 ms apart, and the day's count is kept in the connector state
 // so a source stops cleanly before the project runs dry instead of meeting 429s.
 import { DateTime } from 'luxon';
+import { z } from 'zod';
+import { isoDate } from '../../config/fields.ts';
+import { stateKey } from '../state.ts';
 import type { ConnectorContext } from '../types.ts';
 import { QuotaExhaustedError } from '../../core/errors.ts';
-import { REQUESTS_TODAY } from './state.ts';
+
+/** Connector state: Bid Manager requests made on one day (Pacific time), against `requests_per_day`. */
+const REQUESTS_TODAY = stateKey('bid_manager_requests', z.object({ day: isoDate, count: z.number().int().nonnegative() }));
 
 const MIN_SPACING_MS = 250;
 /** Google's daily quotas reset at midnight Pacific time. */

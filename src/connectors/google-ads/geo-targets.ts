@@ -6,9 +6,12 @@
 // https://developers.google.com/google-ads/api/data/geotargets
 import { PayloadError } from '../../core/errors.ts';
 import { toCountryCode, toRegionCode, type GeoImpressions } from '../../core/geo.ts';
-import type { ConnectorState } from '../state.ts';
-import { parseCellKey, type GeoCounts } from './mapping.ts';
-import { GEO_TARGET_CONSTANTS, type GeoTarget } from './state.ts';
+import { z } from 'zod';
+import { stateKey, type ConnectorState } from '../state.ts';
+import { geoTargetSchema, parseCellKey, type GeoCounts, type GeoTarget } from './mapping.ts';
+
+/** Connector state: every geo target constant resolved so far, by id. */
+const GEO_TARGET_CONSTANTS = stateKey('geo_target_constants', z.record(z.string(), geoTargetSchema));
 
 /** GAQL IN lists have a limit (FILTER_HAS_TOO_MANY_VALUES); a few hundred ids is well inside it. */
 const LOOKUP_BATCH = 500;

@@ -32,8 +32,8 @@ import {
   toGeoTarget,
   type CustomerInfo,
   type GeoCounts,
+  type GeoTarget,
 } from './mapping.ts';
-import type { GeoTarget } from './state.ts';
 
 /** A customer as a run reads it: the stored account facts, and whether it is a manager. */
 export interface GoogleAdsAccount extends AccountInfo {

@@ -9,7 +9,6 @@ import { formatPath } from '../../config/load.ts';
 import { PayloadError } from '../../core/errors.ts';
 import type { GeoSelection } from './config.ts';
 import type { GoogleAdsRow } from './client.ts';
-import type { GeoTarget } from './state.ts';
 
 const count = z.number().int().nonnegative();
 const id = z.number().int().positive();
@@ -183,6 +182,17 @@ export function toGeoCell(row: GoogleAdsRow, geo: GeoSelection, customerId: stri
 export function geoMethodFor(geo: GeoSelection): string {
   return geo.view === 'user_location_view' ? 'user_location_view' : `geographic_view:${geo.location_type.toLowerCase()}`;
 }
+
+/** A geo target constant as `FROM geo_target_constant` describes it (and the connector state keeps it). */
+export const geoTargetSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  /** ISO 3166-1 alpha-2, as Google gives it. */
+  countryCode: z.string().optional(),
+  targetType: z.string().optional(),
+  canonicalName: z.string().optional(),
+});
+export type GeoTarget = z.infer<typeof geoTargetSchema>;
 
 export function toGeoTarget(row: GoogleAdsRow, index: number): GeoTarget {
   const r = parse(geoTargetConstantRow, row, `geo_target_constant row ${index + 1}`).geo_target_constant;

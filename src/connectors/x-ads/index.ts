@@ -9,9 +9,9 @@ import { XAdsClient } from './client.ts';
 import { xAdsSourceSchema, type XAdsSourceConfig } from './config.ts';
 import { toCampaignDays } from './mapping.ts';
 import type { XAccount, XCampaign } from './payloads.ts';
+import { windowJobs } from './jobs.ts';
 import { regionsGeo, MAX_SEGMENTED_DAYS } from './regions.ts';
-import { windowJobs } from './state.ts';
-import { syncDailyTotals } from './sync-stats.ts';
+import { syncDailyTotals, type AccountWindow } from './stats.ts';
 import { targetingGeo } from './targeting.ts';
 
 /** X reports every account in America/Los_Angeles until its `timezone_switch_at`. */
@@ -112,17 +112,14 @@ class XAdsSession implements Session<XAdsAccount> {
     const { cfg, ctx } = this;
     const client = this.api();
     for (const account of accounts) {
-      const { accountId, timeZone: zone } = account;
+      const { accountId } = account;
       assertAfterZoneSwitch(account, window);
       const campaigns = await selectCampaigns(client, accountId, cfg);
       if (campaigns.length > 0) {
-        const ids = campaigns.map((c) => c.id);
-        const geo =
-          cfg.geo.strategy === 'regions'
-            ? await regionsGeo(client, ctx, cfg, accountId, zone, window, ids)
-            : await targetingGeo(client, ctx, cfg, accountId, zone, window, ids);
+        const aw: AccountWindow = { client, ctx, cfg, accountId, zone: account.timeZone, window, campaignIds: campaigns.map((c) => c.id) };
+        const geo = cfg.geo.strategy === 'regions' ? await regionsGeo(aw) : await targetingGeo(aw);
         // Totals last, so they are the freshest snapshot next to the jobs' geography.
-        const totals = await syncDailyTotals(client, accountId, 'CAMPAIGN', ids, window, zone, cfg.placements);
+        const totals = await syncDailyTotals(aw, 'CAMPAIGN', aw.campaignIds);
         for (const day of toCampaignDays(accountId, campaigns, totals, geo, cfg.geo.strategy)) {
           yield { kind: 'day', day };
         }

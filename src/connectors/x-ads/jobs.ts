@@ -2,13 +2,21 @@
 // url, download the gzip file. Job ids of a window are remembered in the connector state, so a
 // retry of the same window reuses finished (or still running) jobs instead of creating them again.
 // https://docs.x.com/x-ads-api/analytics#asynchronous-analytics
-import type { StateKey } from '../state.ts';
+import { z } from 'zod';
+import { stateKeyFamily, type StateKey } from '../state.ts';
 import type { ConnectorContext } from '../types.ts';
+import type { DateWindow } from '../../core/dates.ts';
 import { FatalError } from '../../core/errors.ts';
 import type { XAdsClient, JobRequest } from './client.ts';
 import { XAdsFatalError } from './errors.ts';
 import type { XJob, XStats } from './payloads.ts';
-import type { RememberedJob } from './state.ts';
+
+/** Connector state: the jobs an account-window created, by the key of their parameters; deleted once the window is stored. */
+export const windowJobs = stateKeyFamily(
+  (accountId: string, window: DateWindow) => `jobs:${accountId}:${window.from}:${window.to}`,
+  z.array(z.object({ key: z.string(), id: z.string().regex(/^\d+$/) })),
+);
+type RememberedJob = z.infer<ReturnType<typeof windowJobs>['schema']>[number];
 
 export interface JobSpec {
   /** Identifies the job's parameters within a window. */

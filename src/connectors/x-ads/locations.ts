@@ -2,11 +2,16 @@
 // them up with GET targeting_criteria/locations for the configured countries, never hard-codes
 // them, and caches them in the source's connector state: they do not change.
 // https://docs.x.com/x-ads-api/campaign-management/reference#get-targeting-criteria-locations
-import type { ConnectorState } from '../state.ts';
+import { z } from 'zod';
+import { stateKeyFamily, type ConnectorState } from '../state.ts';
 import { FatalError } from '../../core/errors.ts';
 import { toRegionCode, type GeoPoint } from '../../core/geo.ts';
 import type { XAdsClient } from './client.ts';
-import { countryRegions, countryTargetingValue } from './state.ts';
+
+/** Connector state: a country's targeting value. */
+const countryTargetingValue = stateKeyFamily((countryCode: string) => `targeting:countries:${countryCode}`, z.string().min(1));
+/** Connector state: every region of a country as [targeting value, name]. */
+const countryRegions = stateKeyFamily((countryCode: string) => `targeting:regions:${countryCode}`, z.array(z.tuple([z.string(), z.string()])));
 
 /** The targeting value of each country (what `country` of a REGIONS job takes). */
 export async function countryTargetingValues(

@@ -1,13 +1,40 @@
 // X campaigns' days → pauta's CampaignDays: the synchronous campaign total is authoritative; the
-// strategy's geography comes along (the runner adds the unattributed remainder as `ZZ`).
+// strategy's geography (a GeoSplit, whichever strategy made it) comes along, and the runner adds
+// the unattributed remainder as `ZZ`.
+import type { IsoDate } from '../../core/dates.ts';
+import type { GeoImpressions, GeoPoint } from '../../core/geo.ts';
 import type { CampaignDay } from '../../core/records.ts';
 import type { GeoStrategy } from './config.ts';
-import type { GeoSplit } from './geo-split.ts';
 import type { XCampaign } from './payloads.ts';
-import type { DailyTotals } from './sync-stats.ts';
+import type { DailyTotals } from './stats.ts';
 
 /** X promotes posts on a social network: every X campaign is pauta channel `social`. */
 export const X_CHANNEL = 'social' as const;
+
+/** A campaign's geographic split per local date: campaign id → local date → rows (merged per place). */
+export class GeoSplit {
+  private readonly rows = new Map<string, Map<IsoDate, Map<string, GeoImpressions>>>();
+
+  add(campaignId: string, date: IsoDate, place: GeoPoint, impressions: number): void {
+    if (impressions === 0) return;
+    const byDate = this.rows.get(campaignId) ?? new Map<IsoDate, Map<string, GeoImpressions>>();
+    const byPlace = byDate.get(date) ?? new Map<string, GeoImpressions>();
+    const key = `${place.country}|${place.region}`;
+    const row = byPlace.get(key) ?? { country: place.country, region: place.region, impressions: 0 };
+    row.impressions += impressions;
+    byPlace.set(key, row);
+    byDate.set(date, byPlace);
+    this.rows.set(campaignId, byDate);
+  }
+
+  get(campaignId: string, date: IsoDate): GeoImpressions[] {
+    return [...(this.rows.get(campaignId)?.get(date)?.values() ?? [])];
+  }
+
+  dates(campaignId: string): IsoDate[] {
+    return [...(this.rows.get(campaignId)?.keys() ?? [])];
+  }
+}
 
 export function toCampaignDays(
   accountId: string,

@@ -4,30 +4,19 @@
 // REGIONS availability on the live API is unverified (the docs dropped it in 2026): a rejection
 // fails the source with a message naming the `targeting` strategy, and no geography is stored.
 // https://docs.x.com/x-ads-api/analytics#segmentation
-import type { ConnectorContext } from '../types.ts';
-import type { DateWindow } from '../../core/dates.ts';
 import { toRegionCode } from '../../core/geo.ts';
-import { MAX_ENTITY_IDS, chunk, type XAdsClient } from './client.ts';
-import type { XAdsSourceConfig } from './config.ts';
-import { GeoSplit } from './geo-split.ts';
-import { jobSpecKey, runJobs, type JobSpec } from './jobs.ts';
+import { MAX_ENTITY_IDS, chunk } from './client.ts';
+import { jobSpecKey, runJobs, windowJobs, type JobSpec } from './jobs.ts';
 import { countryTargetingValues } from './locations.ts';
-import { readStats } from './stats.ts';
-import { windowJobs } from './state.ts';
+import { GeoSplit } from './mapping.ts';
+import { readStats, type AccountWindow } from './stats.ts';
 import { splitForApi } from './time-windows.ts';
 
 /** Segmented async jobs span at most 45 days. */
 export const MAX_SEGMENTED_DAYS = 45;
 
-export async function regionsGeo(
-  client: XAdsClient,
-  ctx: ConnectorContext,
-  cfg: XAdsSourceConfig,
-  accountId: string,
-  zone: string,
-  window: DateWindow,
-  campaignIds: readonly string[],
-): Promise<GeoSplit> {
+export async function regionsGeo(aw: AccountWindow): Promise<GeoSplit> {
+  const { client, ctx, cfg, accountId, zone, window, campaignIds } = aw;
   const countries = await countryTargetingValues(client, ctx.state, cfg.geo.countries);
   const specs: JobSpec[] = [];
   for (const range of splitForApi(window, zone, MAX_SEGMENTED_DAYS)) {

@@ -1,10 +1,32 @@
-// Reads a stats payload (sync response or a job's downloaded file: the same schema) into dated
-// values. Bucket i is the range's first local date plus i days; `null` (a whole metric or one
-// bucket) means 0. https://docs.x.com/x-ads-api/analytics
+// X's stats for one account over one window. A stats payload (a synchronous response or a job's
+// downloaded file: the same schema) is read into dated values: bucket i is the range's first
+// local date plus i days, and `null` (a whole metric or one bucket) means 0. Synchronous stats
+// take ≤ 7 days and ≤ 20 entities per request, one placement each, and no segmentation; they are
+// summed over the configured placements.
+// https://docs.x.com/x-ads-api/analytics
+// https://docs.x.com/x-ads-api/analytics#synchronous-analytics
+import type { DateWindow, IsoDate } from '../../core/dates.ts';
 import { PayloadError } from '../../core/errors.ts';
-import type { IsoDate } from '../../core/dates.ts';
+import type { ConnectorContext } from '../types.ts';
+import { MAX_ENTITY_IDS, chunk, type StatsEntity, type XAdsClient } from './client.ts';
+import type { XAdsSourceConfig } from './config.ts';
 import type { XStats } from './payloads.ts';
-import { bucketDate, type StatsRange } from './time-windows.ts';
+import { bucketDate, splitForApi, type StatsRange } from './time-windows.ts';
+
+export const MAX_SYNC_DAYS = 7;
+
+/** One account over one window: what the geography strategies and the totals read, and what they read it with. */
+export interface AccountWindow {
+  client: XAdsClient;
+  ctx: ConnectorContext;
+  cfg: XAdsSourceConfig;
+  accountId: string;
+  /** The account's time zone: the days of the window are its days. */
+  zone: string;
+  window: DateWindow;
+  /** The selected campaigns of the account. */
+  campaignIds: readonly string[];
+}
 
 export interface StatsSegment {
   name: string | null;
@@ -42,6 +64,37 @@ export function readStats(stats: XStats, range: StatsRange, what: string): Stats
       for (let i = 0; i < range.days; i++) {
         if (impressions[i] === 0 && clicks[i] === 0) continue;
         out.push({ entityId: entity.id, segment, date: bucketDate(range.from, i), impressions: impressions[i]!, clicks: clicks[i]! });
+      }
+    }
+  }
+  return out;
+}
+
+export interface DailyTotal {
+  impressions: number;
+  clicks: number;
+}
+
+/** entity id → local date → totals, for every non-zero day. */
+export type DailyTotals = Map<string, Map<IsoDate, DailyTotal>>;
+
+/** Synchronous daily totals of these entities (the account's campaigns, or line items) over the window. */
+export async function syncDailyTotals(aw: AccountWindow, entity: StatsEntity, entityIds: readonly string[]): Promise<DailyTotals> {
+  const { client, accountId } = aw;
+  const out: DailyTotals = new Map();
+  for (const range of splitForApi(aw.window, aw.zone, MAX_SYNC_DAYS)) {
+    for (const placement of aw.cfg.placements) {
+      for (const group of chunk(entityIds, MAX_ENTITY_IDS)) {
+        const stats = await client.syncStats(accountId, { entity, entityIds: group, range, placement });
+        for (const v of readStats(stats, range, `X Ads stats of ${accountId} (${entity}, ${placement}, ${range.from}..${range.to})`)) {
+          if (!group.includes(v.entityId)) continue;
+          const byDate = out.get(v.entityId) ?? new Map<IsoDate, DailyTotal>();
+          const t = byDate.get(v.date) ?? { impressions: 0, clicks: 0 };
+          t.impressions += v.impressions;
+          t.clicks += v.clicks;
+          byDate.set(v.date, t);
+          out.set(v.entityId, byDate);
+        }
       }
     }
   }

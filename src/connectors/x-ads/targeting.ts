@@ -4,15 +4,11 @@
 // remainder. Targeting is read as it is now: a line item whose targeting changed mid-flight is
 // attributed to its current location.
 // https://docs.x.com/x-ads-api/campaign-management/reference#targeting-criteria
-import type { ConnectorContext } from '../types.ts';
-import type { DateWindow } from '../../core/dates.ts';
 import type { GeoPoint } from '../../core/geo.ts';
-import type { XAdsClient } from './client.ts';
-import type { XAdsSourceConfig } from './config.ts';
-import { GeoSplit } from './geo-split.ts';
 import { LocationIndex } from './locations.ts';
+import { GeoSplit } from './mapping.ts';
 import type { XTargetingCriterion } from './payloads.ts';
-import { syncDailyTotals } from './sync-stats.ts';
+import { syncDailyTotals, type AccountWindow } from './stats.ts';
 
 /** Included locations of a line item (excluded ones have operator NE). */
 function includedLocations(criteria: readonly XTargetingCriterion[]): string[] {
@@ -25,15 +21,8 @@ function includedLocations(criteria: readonly XTargetingCriterion[]): string[] {
   ];
 }
 
-export async function targetingGeo(
-  client: XAdsClient,
-  ctx: ConnectorContext,
-  cfg: XAdsSourceConfig,
-  accountId: string,
-  zone: string,
-  window: DateWindow,
-  campaignIds: readonly string[],
-): Promise<GeoSplit> {
+export async function targetingGeo(aw: AccountWindow): Promise<GeoSplit> {
+  const { client, ctx, cfg, accountId, campaignIds } = aw;
   const selected = new Set(campaignIds);
   const lineItems = (await client.lineItems(accountId, campaignIds)).filter((li) => selected.has(li.campaign_id));
   const split = new GeoSplit();
@@ -52,7 +41,7 @@ export async function targetingGeo(
   ctx.log.debug({ placed: placed.size, remainder }, 'X Ads line items by targeted location');
   if (placed.size === 0) return split;
 
-  const totals = await syncDailyTotals(client, accountId, 'LINE_ITEM', [...placed.keys()], window, zone, cfg.placements);
+  const totals = await syncDailyTotals(aw, 'LINE_ITEM', [...placed.keys()]);
   for (const [lineItemId, byDate] of totals) {
     const li = placed.get(lineItemId);
     if (!li) continue;
