@@ -45,6 +45,10 @@ export class GeoTargetDirectory {
       }
     }
     if (this.changed) {
+      // Windows fetched at once resolve ids side by side: keep what another one saved meanwhile.
+      for (const [id, target] of Object.entries((await this.state.get(GEO_TARGET_CONSTANTS)) ?? {})) {
+        if (!this.targets.has(id)) this.targets.set(id, target);
+      }
       await this.state.set(GEO_TARGET_CONSTANTS, Object.fromEntries([...this.targets].sort(([a], [b]) => a.localeCompare(b))));
       this.changed = false;
     }
