@@ -1,4 +1,4 @@
-// The runner's invariants (DESIGN.md): idempotent, atomic per window, lookback restatements,
+// The runner's invariants (docs/ARCHITECTURE.md): idempotent, atomic per window, lookback restatements,
 // catch-up, geo reconciliation.
 import { afterEach, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';

@@ -60,7 +60,7 @@ export function checkSourceOption(config: PautaConfig, source: string | undefine
   }
 }
 
-/** Exit codes (DESIGN.md): 0 ok, 1 some source failed, 2 bad usage or config. */
+/** Exit codes (README.md, "Commands"): 0 ok, 1 some source failed, 2 bad usage or config. */
 export const EXIT = { ok: 0, sourceFailed: 1, usage: 2 } as const;
 
 /** Wraps a command's action: prints errors without stack traces and sets the exit code. */

@@ -120,9 +120,9 @@ export interface GeoImpressions extends GeoPoint {
 }
 
 /**
- * Invariant 4: the geo rows of one (date, campaign) plus an explicit remainder in `ZZ` add up to
- * the platform's campaign total. Rows for the same point are merged; a geo sum above the total is
- * an error, since storing it would double count.
+ * Invariant 4 (docs/ARCHITECTURE.md): the geo rows of one (date, campaign) plus an explicit
+ * remainder in `ZZ` add up to the platform's campaign total. Rows for the same point are merged;
+ * a geo sum above the total is an error, since storing it would double count.
  */
 export function reconcileGeo(total: number, geo: readonly GeoImpressions[]): GeoImpressions[] {
   const merged = new Map<string, GeoImpressions>();

@@ -1,4 +1,4 @@
-// Secrets never leave memory (DESIGN.md invariant 7). Every secret pauta reads from the
+// Secrets never leave memory (invariant 7, docs/ARCHITECTURE.md). Every secret pauta reads from the
 // environment is registered here, and every string bound for a log line, an error stored in
 // the run log or a report passes through `redact`.
 import { FatalError } from './errors.ts';

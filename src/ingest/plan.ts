@@ -1,4 +1,4 @@
-// Window planning (DESIGN.md "Runs and windows"), written once for every connector:
+// Window planning (docs/ARCHITECTURE.md, "One window"), written once for every connector:
 // scheduled runs re-pull `lookbackDays` and catch up any gap since the cursor; backfills take an
 // explicit range; both are sliced into the connector's `maxWindowDays`.
 import {

@@ -1,4 +1,4 @@
-// The one retry policy (DESIGN.md "Runs and windows"): connectors classify, this decides.
+// The one retry policy (docs/ARCHITECTURE.md, "Connectors and sessions"): connectors classify, this decides.
 // TransientError → exponential backoff with jitter; RateLimitedError → exactly the wait the
 // platform asked for; anything else (fatal, quota, payload) → thrown at once.
 import pRetry from 'p-retry';

@@ -1,5 +1,5 @@
 // The runner's own check of what a connector yields: a connector bug must fail its window,
-// never reach the database (DESIGN.md invariant 6).
+// never reach the database (invariant 6, docs/ARCHITECTURE.md).
 import { z } from 'zod';
 import { CHANNELS, type CampaignDay } from '../core/records.ts';
 import type { DateWindow } from '../core/dates.ts';

@@ -221,7 +221,8 @@ export class Store {
   }
 
   /**
-   * Invariant 2: a window's rows, its run-log entry and the cursor commit together or not at all.
+   * Invariant 2 (docs/ARCHITECTURE.md): a window's rows, its run-log entry and the cursor commit
+   * together or not at all.
    * The window's rows of every fully read account are replaced, so a day the platform restated
    * (or a geo row that disappeared) is exactly what the platform says now.
    */
