@@ -40,8 +40,11 @@ export interface TickReport {
   results: SourceRunResult[];
 }
 
-/** Which triggers count as a scheduled cycle when deciding whether one was missed. */
-const SCHEDULED_TRIGGERS = ['schedule', 'run'];
+/**
+ * Which triggers count as a scheduled cycle when deciding whether one was missed: a cron tick, the
+ * start-up run that made up for a missed tick, or `pauta run` (the same cycle, started by hand).
+ */
+const SCHEDULED_TRIGGERS = ['schedule', 'catch-up', 'run'];
 
 export class Daemon {
   readonly schedule: CronSchedule;
@@ -118,7 +121,8 @@ export class Daemon {
     });
     let results: SourceRunResult[];
     try {
-      results = await runner.runAll({ kind: 'scheduled' }, runId, 'schedule');
+      // The run log says why the tick ran: `schedule` for cron, `catch-up` for the start-up run.
+      results = await runner.runAll({ kind: 'scheduled' }, runId, reason);
     } catch (error) {
       // Only the database itself failing gets here: every source failure is a result.
       log.error({ err: error }, 'scheduled run failed');
