@@ -118,6 +118,7 @@ export class Daemon {
       leaseTtlMs: this.deps.leaseTtlMs,
       // A source a backfill is ingesting is skipped for this tick, not waited for.
       leaseWaitMs: 0,
+      busyHint: 'The daemon tries it again at its next scheduled run.',
     });
     let results: SourceRunResult[];
     try {

@@ -54,6 +54,7 @@ export async function ingest(app: App, mode: RunMode, trigger: string, opts: Ing
     store: app.store,
     log: app.log,
     leaseWaitMs: opts.waitMs ?? 0,
+    busyHint: opts.waitMs ? 'Try again later, or pass a longer --wait SECONDS.' : 'Try again later, or pass --wait SECONDS to wait for it.',
     signal: opts.signal,
     onPlan: opts.onPlan,
     onWindow: opts.onWindow,

@@ -206,6 +206,9 @@ describe('daemon tick', () => {
     const busy = await daemon.tick();
     expect(statuses(busy?.results)).toEqual([['alpha', 'busy'], ['beta', 'ok']]);
     expect(busy!.results[0]!.error).toContain('backfill@ops:4242');
+    // The daemon has no --wait: its message says what happens instead.
+    expect(busy!.results[0]!.error).toMatch(/nothing was fetched\. The daemon tries it again at its next scheduled run\.$/);
+    expect(busy!.results[0]!.error).not.toContain('--wait');
     await w.store.releaseLease('alpha', 'backfill@ops:4242');
     w.clock.set('2021-10-02T12:30:00Z');
     const next = await daemon.tick();
