@@ -9,7 +9,7 @@ import { UsageError } from '../core/errors.ts';
 import { createLogger } from '../core/log.ts';
 import { onShutdownSignals } from '../daemon/signals.ts';
 import { Runner, newRunId, type PlanEvent, type RunMode, type SourceRunResult, type WindowEvent } from '../ingest/runner.ts';
-import { EXIT, action, checkSourceOption, globalOptions, openApp, type App, type GlobalOptions } from './app.ts';
+import { EXIT, action, checkSourceOption, globalOptions, logLevel, openApp, type App, type GlobalOptions } from './app.ts';
 import { parseNonNegativeInt, requireDateOption } from './args.ts';
 import { createProgress, formatDuration } from './progress.ts';
 
@@ -174,15 +174,6 @@ export function renderDryRun(range: { from: string; to: string }, plan: readonly
   return `${lines.join('\n')}\n`;
 }
 
-/** The global --log-level or PAUTA_LOG_LEVEL if given; else quieter under progress bars. */
-/**
- * One-shot commands are quiet when healthy: their summary (and progress) says what happened, and
- * warnings and errors still log. `--log-level info` (or PAUTA_LOG_LEVEL) brings the per-window lines.
- */
-function logLevelFor(explicit: string | undefined): string {
-  return explicit ?? process.env.PAUTA_LOG_LEVEL ?? 'warn';
-}
-
 export function registerIngestCommands(program: Command): void {
   program
     .command('run')
@@ -193,7 +184,7 @@ export function registerIngestCommands(program: Command): void {
       action(async (opts: { source?: string; wait?: string }, cmd: Command) => {
         const waitMs = parseNonNegativeInt('wait', opts.wait, 0) * 1000;
         const global = globalOptions(cmd);
-        const app = await openApp(global, { source: opts.source, log: createLogger({ level: logLevelFor(global.logLevel) }) });
+        const app = await openApp(global, { source: opts.source, log: createLogger({ level: logLevel(global) }) });
         const shutdown = onShutdownSignals(app.log);
         try {
           const results = await ingest(app, { kind: 'scheduled' }, 'run', { source: opts.source, waitMs, signal: shutdown.signal });
@@ -237,7 +228,7 @@ export function registerIngestCommands(program: Command): void {
         const bars = opts.progress && process.stderr.isTTY === true;
         const progress = opts.progress ? createProgress({ tty: bars }) : undefined;
         const log = createLogger({
-          level: logLevelFor(global.logLevel),
+          level: logLevel(global),
           pretty: bars ? true : undefined,
           destination: progress?.logDestination,
         });

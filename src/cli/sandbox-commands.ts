@@ -11,7 +11,7 @@ import { DEMO_DB_PATH, demoConfig, demoSources, runDemo, startSandbox } from '..
 import { SIM_NOW, SIM_PERIOD } from '../sandbox/world.ts';
 import { Store } from '../store/store.ts';
 import { loadConfig, resolveConfigPath } from '../config/load.ts';
-import { EXIT, action, globalOptions } from './app.ts';
+import { EXIT, action, globalOptions, logLevel } from './app.ts';
 import { summarize } from './ingest-commands.ts';
 import { parseNonNegativeInt } from './args.ts';
 
@@ -26,7 +26,7 @@ export function registerSandboxCommands(program: Command): void {
         const g = globalOptions(cmd);
         if (g.db !== undefined && g.db.trim() === '') throw new UsageError('--db: expected a file path, got ""');
         const dbPath = g.db ?? DEMO_DB_PATH;
-        const log = createLogger({ level: g.logLevel ?? process.env.PAUTA_LOG_LEVEL ?? 'warn' });
+        const log = createLogger({ level: logLevel(g) });
         // The config's targets are the demo's: a bad file stops here, before anything is touched.
         loadConfig(resolveConfigPath(g.config), defaultRegistry());
         process.stdout.write(`*** ${BANNER} ***\n\n`);
