@@ -113,4 +113,16 @@ export interface Connector<C extends SourceConfigBase = SourceConfigBase> {
   fetch(cfg: C, window: DateWindow, ctx: ConnectorContext): AsyncIterable<FetchEvent>;
   /** Optional: how many API requests one window costs, for `backfill --dry-run`. */
   estimateRequests?(cfg: C, window: DateWindow): number;
+  /**
+   * Optional: how far back the platform keeps daily data. An account's window that starts before
+   * `earliestDate` is not queried (its stored rows are kept); `backfill --dry-run` marks it.
+   */
+  retention?: DataRetention;
+}
+
+export interface DataRetention {
+  /** The oldest account-local date the platform still answers for at `now`. */
+  earliestDate(now: Date, timeZone: string): IsoDate;
+  /** The rule, as a person reads it: "Google Ads keeps daily metrics for 37 months". */
+  rule: string;
 }

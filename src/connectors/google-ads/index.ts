@@ -18,7 +18,7 @@ import { googleAdsSourceSchema, type GoogleAdsSourceConfig } from './config.ts';
 import { CustomerNotEnabledError, type CredentialNames } from './errors.ts';
 import { campaignDaysQuery, customerQuery, geoQuery, geoTargetConstantsQuery, type CampaignFilter } from './gaql.ts';
 import { GeoTargetDirectory } from './geo-targets.ts';
-import { LOOKBACK_DAYS, MAX_WINDOW_DAYS, earliestQueryableDate } from './limits.ts';
+import { DAILY_DATA_RETENTION, LOOKBACK_DAYS, MAX_WINDOW_DAYS, earliestQueryableDate } from './limits.ts';
 import {
   addCell,
   dayKey,
@@ -314,4 +314,6 @@ export const googleAdsConnector: Connector<GoogleAdsSourceConfig> = {
     // customer details + campaign totals + geography, per customer (geo lookups are cached).
     return cfg.customer_ids.length * 3;
   },
+
+  retention: DAILY_DATA_RETENTION,
 };
