@@ -21,7 +21,7 @@ function pauta(args: string[], env: Record<string, string> = {}) {
 
 /** A shell pipeline; prints pauta's own exit status (PIPESTATUS[0]) last on stdout. */
 function pipeline(command: string) {
-  const r = spawnSync('bash', ['-c', `${command}; echo "pauta exit \${PIPESTATUS[0]}"`], {
+  const r = spawnSync('bash', ['--norc', '--noprofile', '-c', `${command}; echo "pauta exit \${PIPESTATUS[0]}"`], {
     encoding: 'utf8',
     env: { ...process.env, PAUTA_LOG_LEVEL: 'warn', PAUTA: [process.execPath, ...CLI].join(' ') },
     timeout: 60_000,
