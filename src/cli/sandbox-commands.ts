@@ -62,7 +62,7 @@ export function registerSandboxCommands(program: Command): void {
     .command('sandbox')
     .description('serve the simulated platforms on loopback until stopped (Ctrl-C)')
     .option('--port <port>', 'port to listen on (default: any free port)')
-    .option('--write-config <file>', 'write a config whose sources point at this sandbox (its credentials to the same name .env, its database .sqlite)')
+    .option('--write-config <file>', 'write FILE, a config whose sources point at this sandbox, and beside it its credentials (.env) and database (.sqlite)')
     .action(
       action(async (opts: { port?: string; writeConfig?: string }, cmd: Command) => {
         const port = parseNonNegativeInt('port', opts.port, 0);
