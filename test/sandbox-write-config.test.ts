@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sandboxDatesNote } from '../src/cli/sandbox-commands.ts';
 import { defaultRegistry } from '../src/connectors/index.ts';
 import { loadConfig } from '../src/config/load.ts';
 import { isSimulated } from '../src/report/meta.ts';
@@ -29,6 +30,19 @@ function sourced(file: string, names: string[]): Record<string, string> {
   expect(r.stderr).toBe('');
   return Object.fromEntries(r.stdout.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
 }
+
+describe('the sandbox banner', () => {
+  it('says which dates hold data, why run finds none, and what Google Ads skips by today\'s clock', () => {
+    const today = sandboxDatesNote(registry, new Date('2026-11-30T12:00:00Z'));
+    expect(today).toContain('The simulated platforms hold data for 2021-09-01..2021-12-31 and answer as of 2022-01-15.');
+    expect(today).toContain('Backfill the simulated dates instead.');
+    expect(today).toContain('Google Ads keeps daily metrics for 37 months: with today\'s clock its source skips them all');
+    // Late 2024: September 2021 is past 37 months, December is not.
+    expect(sandboxDatesNote(registry, new Date('2024-11-15T12:00:00Z'))).toContain('its source skips the days before 2021-10-15');
+    // On the simulated clock nothing is beyond retention.
+    expect(sandboxDatesNote(registry, new Date('2022-01-15T12:00:00Z'))).not.toContain('37 months');
+  });
+});
 
 describe('sandbox --write-config', () => {
   it('names the env file and the database after the config', () => {

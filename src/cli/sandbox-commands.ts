@@ -7,12 +7,11 @@ import { createLogger } from '../core/log.ts';
 import { buildReport } from '../report/model.ts';
 import { reportTable } from '../report/table.ts';
 import { stringify } from 'yaml';
-import { DAILY_DATA_RETENTION } from '../connectors/google-ads/limits.ts';
 import { DEMO_DB_PATH, demoConfig, demoSources, runDemo, startSandbox } from '../sandbox/demo.ts';
 import { sandboxFiles, writeSandboxFiles } from '../sandbox/write-config.ts';
 import { SIM_ACCOUNTS, SIM_NOW, SIM_PERIOD } from '../sandbox/world.ts';
 import { Store } from '../store/store.ts';
-import { loadConfig, resolveConfigPath } from '../config/load.ts';
+import { loadConfig, resolveConfigPath, type ConnectorRegistry } from '../config/load.ts';
 import { EXIT, action, globalOptions, logLevel } from './app.ts';
 import { summarize } from './ingest-commands.ts';
 import { parseNonNegativeInt } from './args.ts';
@@ -77,7 +76,7 @@ export function registerSandboxCommands(program: Command): void {
           const { env } = demoConfig(sandbox.baseUrl, registry, baseConfig);
           // Written before the banner: once "listening" is printed, the files are there.
           if (files) await writeSandboxFiles({ baseUrl: sandbox.baseUrl, registry, baseConfig, files });
-          process.stdout.write(`*** ${BANNER} ***\nsandbox listening on ${sandbox.baseUrl} until stopped (Ctrl-C)\n\n${whichDates(new Date())}\n\n`);
+          process.stdout.write(`*** ${BANNER} ***\nsandbox listening on ${sandbox.baseUrl} until stopped (Ctrl-C)\n\n${sandboxDatesNote(registry, new Date())}\n\n`);
           if (files) {
             process.stdout.write(
               `wrote ${files.config} (sources pointing here, database ${files.database}) and ${files.env} (the sandbox credentials, not secrets).\n` +
@@ -102,18 +101,21 @@ export function registerSandboxCommands(program: Command): void {
 }
 
 /** Where the simulated data are, and why a run by today's clock finds none. */
-function whichDates(now: Date): string {
+export function sandboxDatesNote(registry: ConnectorRegistry, now: Date): string {
   const lines = [
     `The simulated platforms hold data for ${SIM_PERIOD.from}..${SIM_PERIOD.to} and answer as of ${SIM_NOW.toISOString().slice(0, 10)}.`,
     '`run` and the daemon fetch up to yesterday by this machine\'s clock, where the sandbox has no data:',
     'the lookback alone stores 0 rows, and after a backfill they would catch up every day since, in',
     'years of empty windows. Backfill the simulated dates instead.',
   ];
-  // As the real API would, the connector refuses days beyond Google Ads' retention by today's clock.
-  const earliest = SIM_ACCOUNTS.filter((a) => a.platform === 'google_ads').map((a) => DAILY_DATA_RETENTION.earliestDate(now, a.timeZone)).sort();
-  if (earliest.length > 0 && SIM_PERIOD.from < earliest.at(-1)!) {
+  // As the real APIs would, a connector refuses days beyond its platform's retention by today's clock.
+  for (const platform of new Set(SIM_ACCOUNTS.map((a) => a.platform))) {
+    const retention = registry.get(platform)?.retention;
+    if (!retention) continue;
+    const earliest = SIM_ACCOUNTS.filter((a) => a.platform === platform).map((a) => retention.earliestDate(now, a.timeZone)).sort();
+    if (SIM_PERIOD.from >= earliest.at(-1)!) continue;
     const which = SIM_PERIOD.to < earliest[0]! ? 'them all' : `the days before ${earliest.at(-1)!}`;
-    lines.push(`${DAILY_DATA_RETENTION.rule}: with today's clock it skips ${which} (\`backfill --dry-run\` shows it); DV360 and X Ads answer.`);
+    lines.push(`${retention.rule}: with today's clock its source skips ${which} (\`backfill --dry-run\` shows it).`);
   }
   return lines.join('\n');
 }
