@@ -14,7 +14,7 @@ export function buildProgram(): Command {
     .description('Daily ad impressions from Google Ads, DV360 and X Ads into SQLite, and the campaign plan indicators.')
     .option('--config <file>', 'config file (default: $PAUTA_CONFIG or config/pauta.yaml)')
     .option('--db <file>', 'SQLite database (default: $PAUTA_DB, the config\'s database, or data/pauta.sqlite)')
-    .option('--log-level <level>', 'trace, debug, info, warn, error (default: $PAUTA_LOG_LEVEL or info)')
+    .option('--log-level <level>', 'trace, debug, info, warn, error (default: $PAUTA_LOG_LEVEL, else info for the daemon and warn for the other commands)')
     .showHelpAfterError()
     .exitOverride();
   registerIngestCommands(program);
@@ -27,7 +27,22 @@ export function buildProgram(): Command {
   return program;
 }
 
+/**
+ * A reader that stops early (`pauta report | head`) closes the pipe, and the next write fails with
+ * EPIPE. That is the reader's choice, not pauta's error: stop quietly with the exit code decided so
+ * far (0 if none), as a command stopped by SIGPIPE would — no stack trace. Listens for the life of
+ * the process; only the entry point installs it.
+ */
+function stopQuietlyWhenReaderCloses(stream: NodeJS.WriteStream): void {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(process.exitCode ?? 0);
+  });
+}
+
 export async function main(argv: string[]): Promise<void> {
+  stopQuietlyWhenReaderCloses(process.stdout);
+  stopQuietlyWhenReaderCloses(process.stderr);
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

@@ -40,8 +40,11 @@ export interface TickReport {
   results: SourceRunResult[];
 }
 
-/** Which triggers count as a scheduled cycle when deciding whether one was missed. */
-const SCHEDULED_TRIGGERS = ['schedule', 'run'];
+/**
+ * Which triggers count as a scheduled cycle when deciding whether one was missed: a cron tick, the
+ * start-up run that made up for a missed tick, or `pauta run` (the same cycle, started by hand).
+ */
+const SCHEDULED_TRIGGERS = ['schedule', 'catch-up', 'run'];
 
 export class Daemon {
   readonly schedule: CronSchedule;
@@ -115,10 +118,12 @@ export class Daemon {
       leaseTtlMs: this.deps.leaseTtlMs,
       // A source a backfill is ingesting is skipped for this tick, not waited for.
       leaseWaitMs: 0,
+      busyHint: 'The daemon tries it again at its next scheduled run.',
     });
     let results: SourceRunResult[];
     try {
-      results = await runner.runAll({ kind: 'scheduled' }, runId, 'schedule');
+      // The run log says why the tick ran: `schedule` for cron, `catch-up` for the start-up run.
+      results = await runner.runAll({ kind: 'scheduled' }, runId, reason);
     } catch (error) {
       // Only the database itself failing gets here: every source failure is a result.
       log.error({ err: error }, 'scheduled run failed');

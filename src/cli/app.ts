@@ -39,7 +39,7 @@ export async function openApp(
 ): Promise<App> {
   const registry = overrides.registry ?? defaultRegistry();
   const config = overrides.config ?? loadConfig(resolveConfigPath(opts.config), registry);
-  const log = overrides.log ?? createLogger({ level: opts.logLevel });
+  const log = overrides.log ?? createLogger({ level: logLevel(opts) });
   // Usage checks that need the config come before the database is opened (or created).
   if (overrides.source !== undefined) checkSourceOption(config, overrides.source);
   const dbPath = overrides.dbPath ?? resolveDbPath(opts, config);
@@ -51,6 +51,14 @@ export async function openApp(
     throw databaseError(dbPath, e);
   }
   return { config, store, log, registry, dbPath };
+}
+
+/**
+ * --log-level, else PAUTA_LOG_LEVEL, else the command's default: `info` for the daemon (its log is
+ * its record), `warn` for one-shot commands, whose own output says what happened.
+ */
+export function logLevel(opts: GlobalOptions, commandDefault: 'info' | 'warn' = 'warn'): string {
+  return opts.logLevel ?? process.env.PAUTA_LOG_LEVEL ?? commandDefault;
 }
 
 /** `--source ID` must name a source of the config. */

@@ -3,10 +3,11 @@ import type { Command } from 'commander';
 import type { ConnectorRegistry } from '../config/load.ts';
 import { onShutdownSignals } from '../daemon/signals.ts';
 import { Daemon } from '../schedule.ts';
-import { EXIT, action, globalOptions, openApp, type GlobalOptions } from './app.ts';
+import { createLogger } from '../core/log.ts';
+import { EXIT, action, globalOptions, logLevel, openApp, type GlobalOptions } from './app.ts';
 
 export async function runDaemon(opts: GlobalOptions, overrides: { registry?: ConnectorRegistry } = {}): Promise<number> {
-  const app = await openApp(opts, overrides);
+  const app = await openApp(opts, { log: createLogger({ level: logLevel(opts, 'info') }), ...overrides });
   const shutdown = onShutdownSignals(app.log);
   try {
     const daemon = new Daemon({ config: app.config, registry: app.registry, store: app.store, log: app.log });

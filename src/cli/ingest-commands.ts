@@ -10,7 +10,7 @@ import { UsageError } from '../core/errors.ts';
 import { createLogger } from '../core/log.ts';
 import { onShutdownSignals } from '../daemon/signals.ts';
 import { Runner, newRunId, type PlanEvent, type RunMode, type SourceRunResult, type WindowEvent } from '../ingest/runner.ts';
-import { EXIT, action, checkSourceOption, globalOptions, openApp, type App, type GlobalOptions } from './app.ts';
+import { EXIT, action, checkSourceOption, globalOptions, logLevel, openApp, type App, type GlobalOptions } from './app.ts';
 import { parseNonNegativeInt, requireDateOption } from './args.ts';
 import { createProgress, formatDuration } from './progress.ts';
 
@@ -55,6 +55,7 @@ export async function ingest(app: App, mode: RunMode, trigger: string, opts: Ing
     store: app.store,
     log: app.log,
     leaseWaitMs: opts.waitMs ?? 0,
+    busyHint: opts.waitMs ? 'Try again later, or pass a longer --wait SECONDS.' : 'Try again later, or pass --wait SECONDS to wait for it.',
     signal: opts.signal,
     onPlan: opts.onPlan,
     onWindow: opts.onWindow,
@@ -105,16 +106,27 @@ function shellWord(s: string): string {
   return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
 }
 
+export interface DryRunWindow {
+  window: DateWindow;
+  days: number;
+  /** 0 when no account is queried. */
+  requests: number | null;
+  /** Accounts whose days in this window are older than the platform keeps (not queried, rows kept). */
+  beyondRetention?: { accounts: number; of: number } | undefined;
+}
+
 export interface DryRunSource {
   sourceId: string;
   platform: string;
-  windows: { window: DateWindow; days: number; requests: number | null }[];
+  windows: DryRunWindow[];
   /** Sum over the windows; null when the connector gives no estimate. */
   requests: number | null;
   clampedTo?: string | undefined;
   /** False before the first run: the end date was clamped assuming the westernmost zone. */
   zonesKnown: boolean;
   ingestingNow: { holder: string; since: string } | undefined;
+  /** When some window reaches past the platform's retention: its rule, and the first date every account answers for. */
+  retention?: { rule: string; earliest: string } | undefined;
 }
 
 /** The westernmost zone there is (UTC−12): its yesterday is the earliest anywhere. */
@@ -134,11 +146,17 @@ export async function planDryRun(app: App, range: { from: string; to: string }, 
         : [{ accountId: '(unknown)', timeZone: WESTERNMOST_ZONE }];
     const plan = await runner.plan(cfg, { kind: 'backfill', ...range }, accounts);
     const connector = runner.connectorFor(cfg);
-    const windows = plan.windows.map((window) => ({
-      window,
-      days: windowDays(window),
-      requests: connector.estimateRequests ? connector.estimateRequests(cfg, window) : null,
-    }));
+    const earliest = connector.retention ? accounts.map((a) => connector.retention!.earliestDate(now, a.timeZone)) : [];
+    const windows = plan.windows.map((window): DryRunWindow => {
+      const requests = connector.estimateRequests ? connector.estimateRequests(cfg, window) : null;
+      // The connector skips an account's window that starts before its retention, as the platform would refuse it.
+      const beyond = earliest.filter((date) => window.from < date).length;
+      if (beyond === 0) return { window, days: windowDays(window), requests };
+      return { window, days: windowDays(window), requests: beyond === accounts.length ? 0 : requests, beyondRetention: { accounts: beyond, of: accounts.length } };
+    });
+    const retention = connector.retention && windows.some((w) => w.beyondRetention)
+      ? { rule: connector.retention.rule, earliest: earliest.reduce((a, b) => (a > b ? a : b)) }
+      : undefined;
     out.push({
       sourceId: cfg.id,
       platform: cfg.platform,
@@ -147,6 +165,7 @@ export async function planDryRun(app: App, range: { from: string; to: string }, 
       clampedTo: plan.clampedTo,
       zonesKnown: stored.length > 0,
       ingestingNow: leases.get(cfg.id),
+      retention,
     });
   }
   return out;
@@ -160,8 +179,16 @@ export function renderDryRun(range: { from: string; to: string }, plan: readonly
     lines.push(`${s.sourceId} (${s.platform}): ${s.windows.length} window(s), ${requests}`);
     if (s.clampedTo) lines.push(`  ends at ${s.clampedTo}, the last complete day${s.zonesKnown ? '' : ' (account time zones are known after the first run; assumed the westernmost)'}`);
     if (s.ingestingNow) lines.push(`  being ingested now by ${s.ingestingNow.holder} since ${s.ingestingNow.since}: the backfill would wait (--wait SECONDS) or stop for this source`);
+    if (s.retention) {
+      lines.push(`  ${s.retention.rule}: an account's window starting before ${s.retention.earliest} is not queried and its stored rows are kept (--from ${s.retention.earliest} or later reads every day)`);
+    }
     for (const w of s.windows) {
-      lines.push(`  ${w.window.from}..${w.window.to}  ${String(w.days).padStart(3)} day(s)  ${w.requests === null ? 'requests unknown' : `${count(w.requests)} request(s)`}`);
+      const requests = w.requests === null ? 'requests unknown' : `${count(w.requests)} request(s)`;
+      const beyond = w.beyondRetention;
+      const note = !beyond ? requests
+        : beyond.accounts === beyond.of ? 'not queried (beyond retention)'
+        : `${requests}; ${beyond.accounts} of ${beyond.of} account(s) not queried (beyond retention)`;
+      lines.push(`  ${w.window.from}..${w.window.to}  ${String(w.days).padStart(3)} day(s)  ${note}`);
     }
   }
   const known = plan.filter((s) => s.requests !== null);
@@ -174,15 +201,6 @@ export function renderDryRun(range: { from: string; to: string }, plan: readonly
   return `${lines.join('\n')}\n`;
 }
 
-/** The global --log-level or PAUTA_LOG_LEVEL if given; else quieter under progress bars. */
-/**
- * One-shot commands are quiet when healthy: their summary (and progress) says what happened, and
- * warnings and errors still log. `--log-level info` (or PAUTA_LOG_LEVEL) brings the per-window lines.
- */
-function logLevelFor(explicit: string | undefined): string {
-  return explicit ?? process.env.PAUTA_LOG_LEVEL ?? 'warn';
-}
-
 export function registerIngestCommands(program: Command): void {
   program
     .command('run')
@@ -193,7 +211,7 @@ export function registerIngestCommands(program: Command): void {
       action(async (opts: { source?: string; wait?: string }, cmd: Command) => {
         const waitMs = parseNonNegativeInt('wait', opts.wait, 0) * 1000;
         const global = globalOptions(cmd);
-        const app = await openApp(global, { source: opts.source, log: createLogger({ level: logLevelFor(global.logLevel) }) });
+        const app = await openApp(global, { source: opts.source, log: createLogger({ level: logLevel(global) }) });
         const shutdown = onShutdownSignals(app.log);
         try {
           const results = await ingest(app, { kind: 'scheduled' }, 'run', { source: opts.source, waitMs, signal: shutdown.signal });
@@ -237,7 +255,7 @@ export function registerIngestCommands(program: Command): void {
         const bars = opts.progress && process.stderr.isTTY === true;
         const progress = opts.progress ? createProgress({ tty: bars }) : undefined;
         const log = createLogger({
-          level: logLevelFor(global.logLevel),
+          level: logLevel(global),
           pretty: bars ? true : undefined,
           destination: progress?.logDestination,
         });

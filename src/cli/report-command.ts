@@ -56,13 +56,16 @@ export function registerReportCommand(program: Command): void {
     .option('--as-of <date>', 'count data up to this date (default: yesterday in schedule.timezone)')
     .option('--format <format>', `one of ${REPORT_FORMATS.join(', ')}`, 'table')
     .option('--lang <lang>', 'es or en', 'es')
-    .option('--out <path>', 'write to this file (for csv: a directory, one file per table) instead of stdout')
-    .option('--table <name>', `csv to stdout: which table (${CSV_TABLES.join(', ')})`, 'indicators')
+    .option('--out <path>', 'write to this file (for csv without --table: a directory, one file per table) instead of stdout')
+    .option('--table <name>', `with --format csv: only this table (${CSV_TABLES.join(', ')}; default indicators to stdout, all with --out)`)
     .action(
       action(async (opts: ReportOptions, cmd: Command) => {
         const format = parseChoice('format', opts.format, REPORT_FORMATS, 'table');
         const lang = parseChoice('lang', opts.lang, ['es', 'en'] as const, 'es');
         const table = parseChoice('table', opts.table, CSV_TABLES, 'indicators');
+        if (opts.table !== undefined && format !== 'csv') {
+          throw new UsageError(`--table ${opts.table}: a table of the CSV report; add --format csv (the ${format} report has every table)`);
+        }
         const explicitAsOf = parseDateOption('as-of', opts.asOf);
         const app = await openApp(globalOptions(cmd), {});
         try {
@@ -75,13 +78,21 @@ export function registerReportCommand(program: Command): void {
             const tables = reportCsvTables(report, lang);
             if (opts.out === undefined) {
               process.stdout.write(tables[table]);
+            } else if (opts.table !== undefined) {
+              const out = opts.out;
+              writeOut(out, () => {
+                mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
+                writeFileSync(out, tables[table]);
+              });
+              process.stderr.write(`pauta: wrote ${opts.out} (the ${table} table)\n`);
             } else {
               const out = opts.out;
               writeOut(out, () => {
                 mkdirSync(out, { recursive: true });
                 for (const name of CSV_TABLES) writeFileSync(path.join(out, `${name}.csv`), tables[name]);
               });
-              process.stderr.write(`pauta: wrote ${CSV_TABLES.length} tables to ${opts.out}${path.sep}\n`);
+              const dir = out.endsWith('/') || out.endsWith(path.sep) ? out : `${out}${path.sep}`;
+              process.stderr.write(`pauta: wrote ${CSV_TABLES.length} tables to ${dir}\n`);
             }
             return;
           }

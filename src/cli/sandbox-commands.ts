@@ -8,10 +8,11 @@ import { buildReport } from '../report/model.ts';
 import { reportTable } from '../report/table.ts';
 import { stringify } from 'yaml';
 import { DEMO_DB_PATH, demoConfig, demoSources, runDemo, startSandbox } from '../sandbox/demo.ts';
-import { SIM_NOW, SIM_PERIOD } from '../sandbox/world.ts';
+import { sandboxFiles, writeSandboxFiles } from '../sandbox/write-config.ts';
+import { SIM_ACCOUNTS, SIM_NOW, SIM_PERIOD } from '../sandbox/world.ts';
 import { Store } from '../store/store.ts';
-import { loadConfig, resolveConfigPath } from '../config/load.ts';
-import { EXIT, action, globalOptions } from './app.ts';
+import { loadConfig, resolveConfigPath, type ConnectorRegistry } from '../config/load.ts';
+import { EXIT, action, globalOptions, logLevel } from './app.ts';
 import { summarize } from './ingest-commands.ts';
 import { parseNonNegativeInt } from './args.ts';
 
@@ -26,7 +27,7 @@ export function registerSandboxCommands(program: Command): void {
         const g = globalOptions(cmd);
         if (g.db !== undefined && g.db.trim() === '') throw new UsageError('--db: expected a file path, got ""');
         const dbPath = g.db ?? DEMO_DB_PATH;
-        const log = createLogger({ level: g.logLevel ?? process.env.PAUTA_LOG_LEVEL ?? 'warn' });
+        const log = createLogger({ level: logLevel(g) });
         // The config's targets are the demo's: a bad file stops here, before anything is touched.
         loadConfig(resolveConfigPath(g.config), defaultRegistry());
         process.stdout.write(`*** ${BANNER} ***\n\n`);
@@ -60,26 +61,70 @@ export function registerSandboxCommands(program: Command): void {
     .command('sandbox')
     .description('serve the simulated platforms on loopback until stopped (Ctrl-C)')
     .option('--port <port>', 'port to listen on (default: any free port)')
+    .option('--write-config <file>', 'write FILE, a config whose sources point at this sandbox, and beside it its credentials (.env) and database (.sqlite)')
     .action(
-      action(async (opts: { port?: string }, cmd: Command) => {
+      action(async (opts: { port?: string; writeConfig?: string }, cmd: Command) => {
         const port = parseNonNegativeInt('port', opts.port, 0);
         if (port > 65535) throw new UsageError(`--port: expected a port number 0–65535, got ${port}`);
+        const files = opts.writeConfig === undefined ? undefined : sandboxFiles(opts.writeConfig);
+        const baseConfig = resolveConfigPath(globalOptions(cmd).config);
+        const registry = defaultRegistry();
         const sandbox = await startSandbox({ port }).catch((e: NodeJS.ErrnoException) => {
           throw e.code === 'EADDRINUSE' || e.code === 'EACCES' ? new UsageError(`--port ${port}: ${e.code === 'EADDRINUSE' ? 'already in use' : 'not permitted'}`) : e;
         });
-        const { env } = demoConfig(sandbox.baseUrl, defaultRegistry(), resolveConfigPath(globalOptions(cmd).config));
-        process.stdout.write(`*** ${BANNER} ***\nsandbox listening on ${sandbox.baseUrl}\n\n`);
-        process.stdout.write('# sources pointing at it (put them in a copy of config/pauta.yaml):\n');
-        process.stdout.write(stringify({ sources: demoSources(sandbox.baseUrl) }));
-        process.stdout.write('\n# the sandbox credentials they read (not secrets):\n');
-        for (const [k, v] of Object.entries(env)) process.stdout.write(`export ${k}=${v}\n`);
-        process.stdout.write(`\n# the simulated platforms answer as of ${SIM_NOW.toISOString()}; try e.g.\n`);
-        process.stdout.write(`#   npx pauta --config my-sandbox.yaml --db /tmp/try.sqlite backfill --from 2021-11-01 --to 2021-11-14\n`);
-        await new Promise<void>((resolve) => {
-          process.once('SIGINT', resolve);
-          process.once('SIGTERM', resolve);
-        });
-        await sandbox.close();
+        try {
+          const { env } = demoConfig(sandbox.baseUrl, registry, baseConfig);
+          // Written before the banner: once "listening" is printed, the files are there.
+          if (files) await writeSandboxFiles({ baseUrl: sandbox.baseUrl, registry, baseConfig, files });
+          process.stdout.write(`*** ${BANNER} ***\nsandbox listening on ${sandbox.baseUrl} until stopped (Ctrl-C)\n\n${sandboxDatesNote(registry, new Date())}\n\n`);
+          if (files) {
+            process.stdout.write(
+              `wrote ${files.config} (sources pointing here, database ${files.database}) and ${files.env} (the sandbox credentials, not secrets).\n` +
+                `Try, in another terminal in this folder:\n${tryLines(files.config, files.env)}`,
+            );
+          } else {
+            process.stdout.write('# sources pointing at it (put them in a copy of config/pauta.yaml, or use --write-config FILE):\n');
+            process.stdout.write(stringify({ sources: demoSources(sandbox.baseUrl) }));
+            process.stdout.write('\n# the sandbox credentials they read (not secrets):\n');
+            for (const [k, v] of Object.entries(env)) process.stdout.write(`export ${k}=${v}\n`);
+            process.stdout.write(`\n# then, e.g.:\n${tryLines('my-sandbox.yaml')}`);
+          }
+          await new Promise<void>((resolve) => {
+            process.once('SIGINT', resolve);
+            process.once('SIGTERM', resolve);
+          });
+        } finally {
+          await sandbox.close();
+        }
       }),
     );
+}
+
+/** Where the simulated data are, and why a run by today's clock finds none. */
+export function sandboxDatesNote(registry: ConnectorRegistry, now: Date): string {
+  const lines = [
+    `The simulated platforms hold data for ${SIM_PERIOD.from}..${SIM_PERIOD.to} and answer as of ${SIM_NOW.toISOString().slice(0, 10)}.`,
+    '`run` and the daemon fetch up to yesterday by this machine\'s clock, where the sandbox has no data:',
+    'the lookback alone stores 0 rows, and after a backfill they would catch up every day since, in',
+    'years of empty windows. Backfill the simulated dates instead.',
+  ];
+  // As the real APIs would, a connector refuses days beyond its platform's retention by today's clock.
+  for (const platform of new Set(SIM_ACCOUNTS.map((a) => a.platform))) {
+    const retention = registry.get(platform)?.retention;
+    if (!retention) continue;
+    const earliest = SIM_ACCOUNTS.filter((a) => a.platform === platform).map((a) => retention.earliestDate(now, a.timeZone)).sort();
+    if (SIM_PERIOD.from >= earliest.at(-1)!) continue;
+    const which = SIM_PERIOD.to < earliest[0]! ? 'them all' : `the days before ${earliest.at(-1)!}`;
+    lines.push(`${retention.rule}: with today's clock its source skips ${which} (\`backfill --dry-run\` shows it).`);
+  }
+  return lines.join('\n');
+}
+
+function tryLines(config: string, env?: string): string {
+  return [
+    ...(env === undefined ? [] : [`  . ${env}`]),
+    `  npx pauta --config ${config} backfill --from 2021-11-01 --to 2021-11-14`,
+    `  npx pauta --config ${config} report --as-of 2021-11-14`,
+    '',
+  ].join('\n');
 }

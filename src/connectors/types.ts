@@ -4,7 +4,7 @@
 // dies with it. The runner owns windows, cursors, retries, transactions and the run log; a
 // connector never opens the database.
 import type { z } from 'zod';
-import type { DateWindow } from '../core/dates.ts';
+import type { DateWindow, IsoDate } from '../core/dates.ts';
 import type { Logger } from '../core/log.ts';
 import type { AccountInfo, CampaignDay } from '../core/records.ts';
 import type { ConnectorState } from './state.ts';
@@ -105,4 +105,16 @@ export interface Connector<C extends SourceConfigBase = SourceConfigBase, A exte
   open(cfg: C, ctx: ConnectorContext): Session<A>;
   /** Optional: how many API requests one window costs, for `backfill --dry-run`. */
   estimateRequests?(cfg: C, window: DateWindow): number;
+  /**
+   * Optional: how far back the platform keeps daily data. An account's window that starts before
+   * `earliestDate` is not queried (its stored rows are kept); `backfill --dry-run` marks it.
+   */
+  retention?: DataRetention;
+}
+
+export interface DataRetention {
+  /** The oldest account-local date the platform still answers for at `now`. */
+  earliestDate(now: Date, timeZone: string): IsoDate;
+  /** The rule, as a person reads it: "Google Ads keeps daily metrics for 37 months". */
+  rule: string;
 }

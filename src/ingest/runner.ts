@@ -34,6 +34,8 @@ export interface RunnerDeps {
   leaseTtlMs?: number;
   /** How long to wait for another process's lease before giving up (0: don't wait). */
   leaseWaitMs?: number;
+  /** What the caller can do about a busy source, ending the `busy` message (default: try again later). */
+  busyHint?: string;
   /** Called once a source's windows are known, before the first is fetched (progress totals). */
   onPlan?: (event: PlanEvent) => void;
   /** Called after each window, for progress display. */
@@ -329,7 +331,7 @@ export class Runner {
       if (this.now().getTime() >= deadline || this.deps.signal?.aborted) {
         return {
           ok: false,
-          message: `source ${sourceId} is being ingested by another process (${lease.holder}, since ${lease.acquiredAt}); nothing was fetched. Try again later or pass --wait.`,
+          message: `source ${sourceId} is being ingested by another process (${lease.holder}, since ${lease.acquiredAt}); nothing was fetched. ${this.deps.busyHint ?? 'Try again later.'}`,
         };
       }
       await this.sleep(2_000);

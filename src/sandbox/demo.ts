@@ -28,18 +28,25 @@ export function demoSources(baseUrl: string): Record<string, unknown>[] {
   return SANDBOX_PLATFORMS.map((p) => p.demoSource(baseUrl).source);
 }
 
-/** A config file's schedule, targets and messaging with the sandbox's sources. */
-export function demoConfig(baseUrl: string, registry: ConnectorRegistry, configFile = DEFAULT_CONFIG_PATH): { config: PautaConfig; env: Record<string, string> } {
+/**
+ * A config file's schedule, targets and messaging with the sandbox's sources, as the object a
+ * config file holds, and the sandbox credentials those sources read.
+ */
+export function demoConfigObject(baseUrl: string, registry: ConnectorRegistry, configFile = DEFAULT_CONFIG_PATH): { raw: Record<string, unknown>; env: Record<string, string> } {
   // Read and validated whole first, so a bad file is reported exactly as every command reports it.
   loadConfig(configFile, registry);
   const shipped = parseDocument(readFileSync(configFile, 'utf8')).toJS() as Record<string, unknown>;
   const demo = SANDBOX_PLATFORMS.map((p) => p.demoSource(baseUrl));
-  const config = parseConfigObject(
-    { schedule: shipped.schedule, targets: shipped.targets, messaging: shipped.messaging, sources: demo.map((d) => d.source) },
-    `${configFile} (demo sources)`,
-    registry,
-  );
-  return { config, env: Object.assign({}, ...demo.map((d) => d.env)) as Record<string, string> };
+  return {
+    raw: { schedule: shipped.schedule, targets: shipped.targets, messaging: shipped.messaging, sources: demo.map((d) => d.source) },
+    env: Object.assign({}, ...demo.map((d) => d.env)) as Record<string, string>,
+  };
+}
+
+/** A config file's schedule, targets and messaging with the sandbox's sources. */
+export function demoConfig(baseUrl: string, registry: ConnectorRegistry, configFile = DEFAULT_CONFIG_PATH): { config: PautaConfig; env: Record<string, string> } {
+  const { raw, env } = demoConfigObject(baseUrl, registry, configFile);
+  return { config: parseConfigObject(raw, `${configFile} (demo sources)`, registry), env };
 }
 
 /**
@@ -54,8 +61,11 @@ export interface DemoResult {
   sends: ImportSendsResult[];
 }
 
-/** Salts the demo's message hashes; the demo's contacts are fictitious (+999, example.org). */
-const DEMO_MESSAGING_KEY = 'pauta-demo-messaging-key-not-a-secret';
+/**
+ * Salts the demo's message hashes; the demo's contacts are fictitious (+999, example.org). The demo
+ * database accepts imports only with this key (README "SMS and e-mail").
+ */
+export const DEMO_MESSAGING_KEY = 'pauta-demo-messaging-key-not-a-secret';
 
 /** Share of the simulated SMS and e-mail volumes the demo imports (the full files take longer). */
 const DEMO_SENDS_SCALE = 0.1;

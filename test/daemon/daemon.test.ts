@@ -60,8 +60,15 @@ describe('daemon tick', () => {
     expect(report!.results[0]!.windows).toEqual([{ from: '2021-09-28', to: '2021-10-05' }]);
     expect(await w.store.getCursor('alpha')).toBe('2021-10-05');
     expect(await storedDates(w.store, 'alpha')).toEqual(eachDate({ from: '2021-09-01', to: '2021-10-05' }));
+    // The run log tells the cron tick from the start-up run.
+    expect((await runLog(w.store, 'alpha')).map((r) => [r.window_from, r.trigger])).toEqual([
+      ['2021-09-01', 'schedule'],
+      ['2021-09-11', 'schedule'],
+      ['2021-09-21', 'schedule'],
+      ['2021-09-28', 'catch-up'],
+    ]);
 
-    // Restarted again the same morning: the due run was made, nothing to catch up.
+    // Restarted again the same morning: the catch-up made the due run, nothing to catch up.
     w.clock.set('2021-10-06T16:00:00Z');
     expect(await daemonFor(w).missedRun(w.clock.now())).toBeUndefined();
     expect(await daemonFor(w).catchUp()).toBeUndefined();
@@ -205,6 +212,9 @@ describe('daemon tick', () => {
     const busy = await daemon.tick();
     expect(statuses(busy?.results)).toEqual([['alpha', 'busy'], ['beta', 'ok']]);
     expect(busy!.results[0]!.error).toContain('backfill@ops:4242');
+    // The daemon has no --wait: its message says what happens instead.
+    expect(busy!.results[0]!.error).toMatch(/nothing was fetched\. The daemon tries it again at its next scheduled run\.$/);
+    expect(busy!.results[0]!.error).not.toContain('--wait');
     await w.store.releaseLease('alpha', 'backfill@ops:4242');
     w.clock.set('2021-10-02T12:30:00Z');
     const next = await daemon.tick();

@@ -20,7 +20,7 @@ import { googleAdsSourceSchema, type GoogleAdsSourceConfig } from './config.ts';
 import { CustomerNotEnabledError, type CredentialNames } from './errors.ts';
 import { campaignDaysQuery, customerQuery, geoQuery, geoTargetConstantsQuery, type CampaignFilter } from './gaql.ts';
 import { GeoTargetDirectory } from './geo-targets.ts';
-import { LOOKBACK_DAYS, MAX_WINDOW_DAYS, earliestQueryableDate } from './limits.ts';
+import { DAILY_DATA_RETENTION, LOOKBACK_DAYS, MAX_WINDOW_DAYS, earliestQueryableDate } from './limits.ts';
 import {
   addCell,
   dayKey,
@@ -306,4 +306,6 @@ export const googleAdsConnector: Connector<GoogleAdsSourceConfig, GoogleAdsAccou
     // customer details + campaign totals + geography, per customer (geo lookups are kept in the connector state).
     return cfg.customer_ids.length * 3;
   },
+
+  retention: DAILY_DATA_RETENTION,
 };

@@ -1,6 +1,7 @@
 // How far and how often Google Ads is read. https://developers.google.com/google-ads/api/docs/best-practices/quotas
 import { DateTime } from 'luxon';
 import type { IsoDate } from '../../core/dates.ts';
+import type { DataRetention } from '../types.ts';
 
 /**
  * One window = per customer three searchStream calls (customer, campaign totals, geography)
@@ -21,3 +22,8 @@ export const DAILY_DATA_RETENTION_MONTHS = 37;
 export function earliestQueryableDate(now: Date, timeZone: string): IsoDate {
   return DateTime.fromJSDate(now, { zone: timeZone }).startOf('day').minus({ months: DAILY_DATA_RETENTION_MONTHS }).toISODate()!;
 }
+
+export const DAILY_DATA_RETENTION: DataRetention = {
+  earliestDate: earliestQueryableDate,
+  rule: `Google Ads keeps daily metrics for ${DAILY_DATA_RETENTION_MONTHS} months`,
+};
