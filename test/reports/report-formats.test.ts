@@ -81,6 +81,30 @@ describe('CSV report', () => {
     // Names with commas or quotes survive the round trip.
     expect(targets[1]!.name).toBe('Campañas en YouTube y Twitter');
   });
+
+  it('text a spreadsheet would run as a formula is neutralised; negative numbers stay numbers', () => {
+    // OWASP's CSV injection rule: a cell starting with = + - @ tab or carriage return.
+    const names = ['=HYPERLINK("https://example.org/x","clic")', '+1+cmd|\' /C calc\'!A0', '-2+3', '@SUM(A1:A9)', '\t=1+1', '\r=1+1'];
+    const evil = {
+      ...report,
+      impressions: { ...report.impressions, targets: report.impressions.targets.map((t, i) => ({ ...t, name: names[i]!, targetId: names[i + 2]! })) },
+    };
+    const evilTables = reportCsvTables(evil, 'es');
+    const parsed = parse(evilTables.targets, { columns: true }) as Record<string, string>[];
+    expect(parsed.map((r) => [r.target_id, r.name])).toEqual([
+      ["'-2+3", '\'=HYPERLINK("https://example.org/x","clic")'],
+      ["'@SUM(A1:A9)", "'+1+cmd|' /C calc'!A0"],
+      ['total', report.impressions.total.name],
+    ]);
+    for (const text of Object.values(evilTables)) {
+      for (const row of parse(text) as string[][]) for (const c of row) expect(c, c).not.toMatch(/^[=+@\t\r]/);
+    }
+    // A target behind its plan: its variance is written as a plain negative number, not text.
+    const behind = (parse(tables().targets, { columns: true }) as Record<string, string>[]).filter((r) => Number(r.variance) < 0);
+    expect(behind.length).toBeGreaterThan(0);
+    for (const r of behind) expect(r.variance).toMatch(/^-\d+$/);
+    expect(report.pacing.some((p) => p.variance < 0)).toBe(true);
+  });
 });
 
 describe('HTML report (static checks)', () => {
