@@ -66,6 +66,29 @@ describe('pauta import-sends and pauta report', () => {
     expect(noKey.stderr).toContain('environment variable PAUTA_MESSAGING_SALT is not set');
   }, 120_000);
 
+  it('a rejected import creates nothing: without the key, or with a bad file, no database and no directory appear', () => {
+    const fresh = path.join(tempDir('pauta-cli-fresh-'), 'new', 'pauta.sqlite');
+    const run = (file: string, extra: NodeJS.ProcessEnv) =>
+      spawnSync(process.execPath, [path.join(ROOT, 'bin/pauta.mjs'), 'import-sends', '--channel', 'sms', '--file', path.join(FIXTURES, file)], {
+        cwd: dir,
+        env: { ...env, PAUTA_DB: fresh, ...extra },
+        encoding: 'utf8',
+      });
+    const noKey = run('sms-report-bom.csv', { PAUTA_MESSAGING_SALT: undefined });
+    expect(noKey.status).toBe(2);
+    expect(noKey.stderr).toContain('environment variable PAUTA_MESSAGING_SALT is not set');
+    const badFile = run('sms-report-bad-rows.csv', {});
+    expect(badFile.status).toBe(2);
+    expect(badFile.stderr).toContain('pauta: sms-report-bad-rows.csv: not imported, nothing was stored:');
+    const missing = run('no-such-file.csv', {});
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain('no-such-file.csv (ENOENT)');
+    expect(existsSync(path.dirname(fresh))).toBe(false);
+    const good = run('sms-report-bom.csv', {});
+    expect(good.stderr).toBe('');
+    expect(existsSync(fresh)).toBe(true);
+  }, 120_000);
+
   it('writes the HTML report, the CSV tables and the JSON for a past date', () => {
     const html = pauta('report', '--as-of', '2021-10-31', '--format', 'html', '--out', 'out/report.html');
     expect(html.code).toBe(0);
