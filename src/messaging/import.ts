@@ -8,7 +8,8 @@ import { readSecret } from '../core/redact.ts';
 import { getMeta, setMeta } from '../report/meta.ts';
 import type { Store } from '../store/store.ts';
 import { SendsFileError, checkSendsFile, readSendsFile, type ImportKind, type ReadOptions, type SendsFileSummary } from './delivery-report.ts';
-import { MIN_KEY_LENGTH, keyFingerprint, type MessageChannel } from './recipient.ts';
+import { KEY_ADVICE, keyWeakness } from './key-strength.ts';
+import { keyFingerprint, type MessageChannel } from './recipient.ts';
 import { syncMessagingSchedule } from './schedule.ts';
 import { ImportStaging } from './staging.ts';
 
@@ -47,7 +48,7 @@ export interface ImportSendsResult {
   columns: SendsFileSummary['columns'];
 }
 
-/** The hashing key, from the variable the config names; at least MIN_KEY_LENGTH characters. */
+/** The hashing key, from the variable the config names; long and random (see key-strength.ts). */
 export function messagingKey(messaging: MessagingConfig | undefined, env: NodeJS.ProcessEnv): string {
   const variable = messaging?.salt_env ?? DEFAULT_SALT_ENV;
   let key: string;
@@ -56,10 +57,11 @@ export function messagingKey(messaging: MessagingConfig | undefined, env: NodeJS
   } catch (error) {
     throw new UsageError(
       `${describeError(error)}: it holds the secret key that salts message hashes. Set it to a long random string ` +
-        '(e.g. `openssl rand -hex 32`), keep it with the other secrets, and use the same value for every import.',
+        `(${KEY_ADVICE}), keep it with the other secrets, and use the same value for every import.`,
     );
   }
-  if (key.length < MIN_KEY_LENGTH) throw new UsageError(`${variable}: the messaging key must be at least ${MIN_KEY_LENGTH} characters`);
+  const weakness = keyWeakness(key);
+  if (weakness !== undefined) throw new UsageError(`${variable}: the messaging key ${weakness}; ${KEY_ADVICE}`);
   return key;
 }
 

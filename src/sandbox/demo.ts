@@ -54,7 +54,7 @@ export interface DemoResult {
 }
 
 /** Salts the demo's message hashes; the demo's contacts are fictitious (+999, example.org). */
-const DEMO_MESSAGING_KEY = 'pauta-demo-messaging-key-not-a-secret';
+export const DEMO_MESSAGING_KEY = 'pauta-demo-messaging-key-not-a-secret';
 
 /** Share of the simulated SMS and e-mail volumes the demo imports (the full files take longer). */
 const DEMO_SENDS_SCALE = 0.1;

@@ -37,7 +37,7 @@ beforeAll(async () => {
   await markSimulated(store.db);
   await store.close();
   const { CI, PATH, HOME, TMPDIR } = process.env;
-  env = { CI, PATH, HOME, TMPDIR, PAUTA_CONFIG: path.join(dir, 'pauta.yaml'), PAUTA_DB: db, PAUTA_MESSAGING_SALT: 'cli-test-key-0123456789', PAUTA_LOG_LEVEL: 'error' };
+  env = { CI, PATH, HOME, TMPDIR, PAUTA_CONFIG: path.join(dir, 'pauta.yaml'), PAUTA_DB: db, PAUTA_MESSAGING_SALT: '53iecYEuZsyrjTy/9R8wDUFCzGjK7e07tsQR6DPSPL0=', PAUTA_LOG_LEVEL: 'error' };
 });
 
 describe('pauta import-sends and pauta report', () => {
@@ -77,6 +77,9 @@ describe('pauta import-sends and pauta report', () => {
     const noKey = run('sms-report-bom.csv', { PAUTA_MESSAGING_SALT: undefined });
     expect(noKey.status).toBe(2);
     expect(noKey.stderr).toContain('environment variable PAUTA_MESSAGING_SALT is not set');
+    const weakKey = run('sms-report-bom.csv', { PAUTA_MESSAGING_SALT: 'a'.repeat(40) });
+    expect(weakKey.status).toBe(2);
+    expect(weakKey.stderr).toContain('pauta: PAUTA_MESSAGING_SALT: the messaging key repeats itself');
     const badFile = run('sms-report-bad-rows.csv', {});
     expect(badFile.status).toBe(2);
     expect(badFile.stderr).toContain('pauta: sms-report-bad-rows.csv: not imported, nothing was stored:');

@@ -9,13 +9,16 @@ import type { MessagingConfig } from '../../src/config/schema.ts';
 import { messagingIndicator } from '../../src/indicators/messaging.ts';
 import { SendsFileError } from '../../src/messaging/delivery-report.ts';
 import { checkSendsImport, importSends, type ImportSendsOptions } from '../../src/messaging/import.ts';
+import { keyWeakness } from '../../src/messaging/key-strength.ts';
+import { DEMO_MESSAGING_KEY } from '../../src/sandbox/demo.ts';
 import { syncMessagingSchedule } from '../../src/messaging/schedule.ts';
 import type { Store } from '../../src/store/store.ts';
 import { TARGETS_YAML, openTestStore, tempDbPath, tempDir } from '../helpers/app.ts';
 
 const FIXTURES = path.join(import.meta.dirname, '../fixtures/messaging');
 const fixture = (name: string) => path.join(FIXTURES, name);
-const ENV = { PAUTA_MESSAGING_SALT: 'test-key-0123456789abcdef' };
+// A key as `openssl rand -base64 32` prints one (fixed, so the hashes are too).
+const ENV = { PAUTA_MESSAGING_SALT: 'zzgQ/cW+O8xw48r1OqfJQU0djtHA0Dt/wcPWeclmvFE=' };
 
 function messagingConfig(extra = ''): MessagingConfig | undefined {
   return parseConfig(`${TARGETS_YAML}\nmessaging:\n  time_zone: America/Mexico_City\n${extra}`, 't.yaml', new Map()).messaging;
@@ -298,7 +301,7 @@ describe('import-sends: the salted hash', () => {
   it('refuses a different key instead of counting every message again', async () => {
     store = await openTestStore();
     await run('sms-report-bom.csv');
-    await expect(run('sms-report-bom.csv', { env: { PAUTA_MESSAGING_SALT: 'another-key-0123456789' } })).rejects.toThrow(
+    await expect(run('sms-report-bom.csv', { env: { PAUTA_MESSAGING_SALT: 'wINf5TDOLDqjR2lxGlOh1oI9GjR5c9p5hMlmVglWgVU=' } })).rejects.toThrow(
       /PAUTA_MESSAGING_SALT holds a different key from the one earlier imports used/,
     );
     expect(await store.db.selectFrom('message_imports').select('import_id').execute()).toHaveLength(1);
@@ -307,9 +310,51 @@ describe('import-sends: the salted hash', () => {
   it('needs the key: a clear message when the variable is missing or too short', async () => {
     store = await openTestStore();
     await expect(run('sms-report-bom.csv', { env: {} })).rejects.toThrow(/environment variable PAUTA_MESSAGING_SALT is not set.*same value for every import/s);
-    await expect(run('sms-report-bom.csv', { env: { PAUTA_MESSAGING_SALT: 'short' } })).rejects.toThrow(/at least 16 characters/);
+    await expect(run('sms-report-bom.csv', { env: { PAUTA_MESSAGING_SALT: 'short' } })).rejects.toThrow(/at least 32 characters/);
     const messaging = messagingConfig('  salt_env: SENDS_KEY\n');
     await expect(run('sms-report-bom.csv', { messaging, env: ENV })).rejects.toThrow(/SENDS_KEY is not set/);
+  });
+});
+
+describe('import-sends: a weak key is refused', () => {
+  const refusal = async (key: string) => {
+    const error = (await run('sms-report-bom.csv', { env: { PAUTA_MESSAGING_SALT: key } }).catch((e: unknown) => e)) as Error;
+    expect(error, key).toBeInstanceOf(Error);
+    // The variable is named; the key, or any part of it, never is.
+    expect(error.message).toMatch(/^PAUTA_MESSAGING_SALT: /);
+    expect(error.message).toContain('openssl rand -base64 32');
+    expect(error.message).not.toContain(key.slice(0, 8));
+    return error.message;
+  };
+
+  it('too short, or a key that repeats itself', async () => {
+    store = await openTestStore();
+    expect(await refusal('9f86d081884c7d659a2feaa0c55ad01')).toMatch(/must be at least 32 characters \(it has 31\)/);
+    expect(await refusal('a'.repeat(16))).toMatch(/must be at least 32 characters/);
+    for (const key of ['a'.repeat(40), 'ab'.repeat(20), 'Password123!Password123!Pass1234', 'aaaabbbbccccddddeeeeffffgggghhhh', `${'x'.repeat(39)}y`]) {
+      expect(await refusal(key)).toMatch(/repeats itself/);
+    }
+  });
+
+  it('a run of sequential characters, or too little entropy', async () => {
+    store = await openTestStore();
+    for (const key of ['abcdefghijklmnopqrstuvwxyz0123456789', 'sample-key-0123456789abcdef0123456789', 'zyxwvutsrqponmlkjihgfedcbaZYXWVUTS']) {
+      expect(await refusal(key)).toMatch(/a run of 8 or more sequential characters/);
+    }
+    // Three letters shuffled: no repetition or run to speak of, but about 63 bits at most.
+    expect(await refusal('bcbdbcdcbdbbcdcbdcbbdcdbcbdcbdbcdbcbddcb')).toMatch(/is too predictable \(an estimated \d+ bits, at least 80 needed: too few different characters\)/);
+    expect(await store.db.selectFrom('message_imports').select('import_id').execute()).toEqual([]);
+  });
+
+  it('accepts keys from a random generator, and the demo\'s key', async () => {
+    for (const key of [
+      'FfV9R3aPORuZ2C+gOtOYXRohxTHr1uB9v/FETc5aAto=', // openssl rand -base64 32
+      '60a6eb3269212d1fe942966c9892c43c', // openssl rand -hex 16: 128 bits, the shortest accepted form
+      '9586c2954819a2bacb35d556fa8f9ce2ded82f6c26606c77b08977e6b4ab98a6', // openssl rand -hex 32
+      DEMO_MESSAGING_KEY,
+    ]) {
+      expect(keyWeakness(key), key).toBeUndefined();
+    }
   });
 });
 
