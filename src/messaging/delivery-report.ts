@@ -63,8 +63,8 @@ const MAX_PROBLEMS = 10;
  */
 export async function checkSendsFile(file: string, opts: ReadOptions): Promise<SendsFileSummary> {
   const wanted = opts.cfg?.encoding ?? 'auto';
-  const sniffed = await sniffEncoding(file, wanted);
   try {
+    const sniffed = await sniffEncoding(file, wanted);
     try {
       return await readSendsFile(file, sniffed.encoding, opts);
     } catch (error) {
@@ -100,7 +100,7 @@ export async function readSendsFile(file: string, encoding: TextEncodingName, op
   }
   await readRows(file, encoding, opts, undefined, true);
   // Nothing wrong this time: the file changed in between.
-  throw new SendsFileError(opts.fileName, ['the file changed while it was being read; import it again']);
+  throw new SendsFileError(opts.fileName, ['the file changed while it was being imported; import it again']);
 }
 
 async function readRows(file: string, encoding: TextEncodingName, opts: ReadOptions, sink: MessageSink | undefined, lineNumbers: boolean): Promise<SendsFileSummary> {

@@ -7,6 +7,7 @@ import { UsageError, describeError } from '../core/errors.ts';
 import { readSecret } from '../core/redact.ts';
 import { getMeta, setMeta } from '../report/meta.ts';
 import type { Store } from '../store/store.ts';
+import { NotUtf8Error } from './decode.ts';
 import { SendsFileError, checkSendsFile, readSendsFile, type ImportKind, type ReadOptions, type SendsFileSummary } from './delivery-report.ts';
 import { KEY_ADVICE, keyWeakness } from './key-strength.ts';
 import { keyFingerprint, type MessageChannel } from './recipient.ts';
@@ -15,6 +16,7 @@ import { ImportStaging } from './staging.ts';
 
 export const DEFAULT_SALT_ENV = 'PAUTA_MESSAGING_SALT';
 const KEY_CHECK = 'messaging.key_fingerprint';
+const CHANGED = 'the file changed while it was being imported';
 
 export interface ImportSendsOptions {
   channel: MessageChannel;
@@ -118,10 +120,12 @@ export async function importSends(store: Store, opts: ImportSendsOptions, checke
     try {
       reread = await readSendsFile(opts.file, file.encoding, readOptions(opts, file.fileName), { key: file.key, onMessage: (m) => staging.add(m) });
     } catch (error) {
-      if (error instanceof SendsFileError) throw new SendsFileError(file.fileName, ['the file changed while it was being imported; import it again', ...error.problems]);
+      // It passed its check: whatever is wrong now was written since.
+      const found = error instanceof SendsFileError ? error.problems.filter((p) => !p.startsWith(CHANGED)) : error instanceof NotUtf8Error ? [error.message] : undefined;
+      if (found !== undefined) throw new SendsFileError(file.fileName, [`${CHANGED}; import it again`, ...found]);
       throw error;
     }
-    if (reread.sha256 !== file.sha256) throw new SendsFileError(file.fileName, ['the file changed while it was being imported; import it again']);
+    if (reread.sha256 !== file.sha256) throw new SendsFileError(file.fileName, [`${CHANGED}; import it again`]);
     const staged = await staging.merge();
 
     // The first write takes the database's write lock; everything above touched only temp tables.
