@@ -38,7 +38,7 @@ function compileNamePattern(pattern: string): RE2JS {
 }
 
 /** Why a pattern cannot be used, or undefined when it compiles. */
-export function namePatternProblem(pattern: string): string | undefined {
+function namePatternProblem(pattern: string): string | undefined {
   try {
     // Without the flag, so an error quotes the pattern as written (the flag prefixes "(?i)").
     RE2JS.compile(pattern);
