@@ -1,6 +1,7 @@
 // `npm run bench`: each benchmark prints ratios measured in this one run, so the numbers
 // compare like with like on a shared, noisy machine. Timings are never asserted in tests.
 import { benchDv360Report } from './dv360-report.ts';
+import { benchImportSends } from './import-sends.ts';
 import { benchSandboxWindows } from './sandbox-windows.ts';
 import { benchStore } from './store.ts';
 
@@ -8,6 +9,7 @@ const benches: [string, () => Promise<string[]>][] = [
   ['store', benchStore],
   ['dv360 report', benchDv360Report],
   ['window size', benchSandboxWindows],
+  ['import-sends', benchImportSends],
 ];
 
 for (const [name, run] of benches) {

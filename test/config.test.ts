@@ -1,6 +1,7 @@
 // Config errors name the file and the key; typos and inline secrets never pass.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { nameMatcher } from '../src/config/fields.ts';
 import { ConfigError, parseConfig } from '../src/config/load.ts';
 import { defaultRegistry } from '../src/connectors/index.ts';
 import { fakeConnector } from './helpers/fake-connector.ts';
@@ -75,5 +76,58 @@ ${TARGETS_YAML.replace('- { channel: display }', '- { source: nope }')}`;
 
   it('reports YAML syntax errors', () => {
     expect(problems('targets: [\n')[0]).toMatch(/^YAML: /);
+  });
+
+  it('refuses a YAML alias bomb ("billion laughs") without expanding it', () => {
+    // Nine aliases of nine aliases, nine levels deep: 387 million strings if expanded.
+    const levels = 'abcdefghi'.split('');
+    const bomb = levels
+      .map((l, i) => `${l}: &${l} [${Array(9).fill(i === 0 ? '"lol"' : `*${levels[i - 1]}`).join(', ')}]`)
+      .join('\n');
+    expect(problems(`${bomb}\n${TARGETS_YAML}`)).toEqual([
+      'YAML: aliases expand into too many values (an "alias bomb"?): write the values out, or use fewer aliases',
+    ]);
+  });
+
+  it('a few ordinary aliases are still fine', () => {
+    const text = `${SOURCE}${TARGETS_YAML.replace('{ start: 2021-09-01, end: 2021-12-31 }', '&fy { start: 2021-09-01, end: 2021-12-31 }').replace('period: { start: 2021-09-01, end: 2021-12-31 }\n    countries: [US, CA, ES]', 'period: *fy\n    countries: [US, CA, ES]')}`;
+    expect(parseConfig(text, 'pauta.yaml', registry).targets[1]!.period).toEqual({ start: '2021-09-01', end: '2021-12-31' });
+  });
+});
+
+describe('name patterns run in linear time', () => {
+  const withPattern = (pattern: string) =>
+    `${SOURCE}${TARGETS_YAML.replace('- { channel: display }', `- { campaign_name: ${JSON.stringify(pattern)} }`)}`;
+
+  it('a catastrophic pattern against a 26-character name returns at once, with the right answer', () => {
+    // On a backtracking engine (a+)+$ tries 2^25 ways to split the a's before failing.
+    const match = nameMatcher('(a+)+$');
+    expect(match(`${'a'.repeat(25)}!`)).toBe(false);
+    expect(match('a'.repeat(26))).toBe(true);
+    // Linear on RE2, so the config accepts it.
+    expect(parseConfig(withPattern('(a+)+$'), 'pauta.yaml', registry).targets[0]!.include).toEqual([{ campaign_name: '(a+)+$' }]);
+  });
+
+  it('case-insensitive search, accents included, as before', () => {
+    expect(nameMatcher('Exterior|Registro')('Campaña EXTERIOR 2021')).toBe(true);
+    expect(nameMatcher('^(display|youtube)')('YouTube — Norteamérica')).toBe(true);
+    expect(nameMatcher('ÉXITO')('campaña éxito')).toBe(true);
+    expect(nameMatcher('\\bconsular\\b')('consulares')).toBe(false);
+    expect(nameMatcher(undefined)('anything')).toBe(true);
+  });
+
+  it('refuses at load what needs backtracking, naming the key', () => {
+    expect(problems(withPattern('(exterior) \\1'))).toEqual([
+      'targets[0].include[0].campaign_name: uses a backreference (\\1), which needs a backtracking regular-expression engine; name patterns use RE2 syntax and run in linear time',
+    ]);
+    expect(problems(withPattern('exterior(?!-test)'))).toEqual([
+      'targets[0].include[0].campaign_name: uses a lookahead ((?!), which needs a backtracking regular-expression engine; name patterns use RE2 syntax and run in linear time',
+    ]);
+    expect(problems(withPattern('(?<=x)y'))).toEqual([
+      'targets[0].include[0].campaign_name: uses a lookbehind ((?<=), which needs a backtracking regular-expression engine; name patterns use RE2 syntax and run in linear time',
+    ]);
+    expect(problems(withPattern('(unclosed'))).toEqual([
+      'targets[0].include[0].campaign_name: not a valid regular expression (missing closing ): `(unclosed`)',
+    ]);
   });
 });

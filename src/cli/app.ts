@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { UsageError, describeError } from '../core/errors.ts';
 import { createLogger, type Logger } from '../core/log.ts';
 import { redact } from '../core/redact.ts';
+import { terminalLines } from '../core/terminal-text.ts';
 import { defaultRegistry } from '../connectors/index.ts';
 import { DEFAULT_DB_PATH, loadConfig, resolveConfigPath, type ConnectorRegistry, type PautaConfig } from '../config/load.ts';
 import { targetAssignment } from '../indicators/targets.ts';
@@ -78,7 +79,7 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<number |
       const code = await fn(...args);
       process.exitCode = code ?? EXIT.ok;
     } catch (error) {
-      process.stderr.write(`pauta: ${redact(describeError(error))}\n`);
+      process.stderr.write(`pauta: ${terminalLines(redact(describeError(error)))}\n`);
       process.exitCode = error instanceof UsageError ? EXIT.usage : EXIT.sourceFailed;
     }
   };

@@ -2,8 +2,17 @@
 import type { Command } from 'commander';
 import { describeError } from '../core/errors.ts';
 import { redact } from '../core/redact.ts';
+import { terminalText } from '../core/terminal-text.ts';
+import type { CheckResult } from '../connectors/types.ts';
 import { makeContext } from '../ingest/runner.ts';
 import { EXIT, action, globalOptions, openApp } from './app.ts';
+
+/** One source's result; names and messages come from the platform, so their controls are escaped. */
+export function formatCheckResult(source: { id: string; platform: string }, result: CheckResult): string {
+  const lines = [`source ${source.id} (${source.platform}): ${result.ok ? 'ok' : 'FAILED'}`];
+  for (const line of result.lines) lines.push(`  ${line.ok ? '✓' : '✗'} ${terminalText(line.subject)}: ${terminalText(redact(line.detail))}`);
+  return `${lines.join('\n')}\n`;
+}
 
 export function registerCheckCommand(program: Command): void {
   program
@@ -15,7 +24,7 @@ export function registerCheckCommand(program: Command): void {
         const app = await openApp(globalOptions(cmd), { source: opts.source });
         let ok = true;
         try {
-          process.stdout.write(`config ${app.config.file}: ok (${app.config.sources.length} source(s), ${app.config.targets.length} target(s))\n`);
+          process.stdout.write(`config ${terminalText(app.config.file)}: ok (${app.config.sources.length} source(s), ${app.config.targets.length} target(s))\n`);
           for (const cfg of app.config.sources) {
             if (opts.source !== undefined && cfg.id !== opts.source) continue;
             const connector = app.registry.get(cfg.platform)!;
@@ -31,10 +40,7 @@ export function registerCheckCommand(program: Command): void {
               await session?.close().catch(() => undefined);
             }
             ok &&= result.ok;
-            process.stdout.write(`source ${cfg.id} (${cfg.platform}): ${result.ok ? 'ok' : 'FAILED'}\n`);
-            for (const line of result.lines) {
-              process.stdout.write(`  ${line.ok ? '✓' : '✗'} ${line.subject}: ${redact(line.detail)}\n`);
-            }
+            process.stdout.write(formatCheckResult(cfg, result));
           }
         } finally {
           await app.store.close();

@@ -1,10 +1,14 @@
 // `pauta import-sends --channel sms|email --file F [--send N] [--programmed]`: a provider's
 // delivery report (or the programmed list) into the database. A file with a bad row is refused
-// whole; re-importing the same or an overlapping file counts nothing twice.
+// whole, before the database is even opened; re-importing the same or an overlapping file counts
+// nothing twice.
 import { statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError } from '../core/errors.ts';
-import { importSends } from '../messaging/import.ts';
+import { loadConfig, resolveConfigPath } from '../config/load.ts';
+import { defaultRegistry } from '../connectors/index.ts';
+import { terminalText } from '../core/terminal-text.ts';
+import { checkSendsImport, importSends, type ImportSendsOptions } from '../messaging/import.ts';
 import { MESSAGE_CHANNELS } from '../messaging/recipient.ts';
 import { action, globalOptions, openApp } from './app.ts';
 import { parseChoice } from './args.ts';
@@ -38,27 +42,33 @@ export function registerImportSendsCommand(program: Command): void {
       action(async (opts: ImportOptions, cmd: Command) => {
         const channel = parseChoice('channel', opts.channel, MESSAGE_CHANNELS, 'sms');
         if (opts.send !== undefined && !/^[1-9]$/.test(opts.send)) throw new UsageError(`--send: expected a send number 1–9, got "${opts.send}"`);
-        // A file that cannot be read is a usage error before the database is opened (or created).
         checkReadableFile(opts.file!);
-        const app = await openApp(globalOptions(cmd), {});
+        const global = globalOptions(cmd);
+        const config = loadConfig(resolveConfigPath(global.config), defaultRegistry());
+        const importOptions: ImportSendsOptions = {
+          channel,
+          kind: opts.programmed ? 'programmed' : 'delivery',
+          file: opts.file!,
+          send: opts.send === undefined ? undefined : Number(opts.send),
+          messaging: config.messaging,
+          defaultTimeZone: config.schedule.timezone,
+          env: process.env,
+        };
+        // The key and every row are checked before the database is opened (or created): a
+        // rejected file leaves no trace, not even a new empty database.
+        const checked = await checkSendsImport(importOptions);
+        const app = await openApp(global, { config });
         try {
-          const r = await importSends(app.store, {
-            channel,
-            kind: opts.programmed ? 'programmed' : 'delivery',
-            file: opts.file!,
-            send: opts.send === undefined ? undefined : Number(opts.send),
-            messaging: app.config.messaging,
-            defaultTimeZone: app.config.schedule.timezone,
-            env: process.env,
-          });
+          const r = await importSends(app.store, importOptions, checked);
           const n = (v: number) => v.toLocaleString('en-US');
           const already = r.messages - r.newMessages - r.updatedMessages;
           process.stdout.write(
-            `${r.fileName}: ${n(r.rows)} rows (${r.encoding}, "${r.delimiter === '\t' ? '\\t' : r.delimiter}"), ${n(r.messages)} ${channel} ${r.kind === 'programmed' ? 'programmed recipients' : 'messages'}` +
+            `${terminalText(r.fileName)}: ${n(r.rows)} rows (${r.encoding}, "${r.delimiter === '\t' ? '\\t' : r.delimiter}"), ${n(r.messages)} ${channel} ${r.kind === 'programmed' ? 'programmed recipients' : 'messages'}` +
               `${r.duplicateRows > 0 ? ` (${n(r.duplicateRows)} repeated rows merged)` : ''}: ${n(r.newMessages)} new, ${n(r.updatedMessages)} updated, ${n(already)} already stored\n`,
           );
           process.stdout.write(`  ${r.bySend.map((s) => `send ${s.send}: ${n(s.messages)}`).join(', ')}${r.firstDate ? `; dates ${r.firstDate}..${r.lastDate}` : ''}\n`);
-          process.stdout.write(`  columns: ${Object.entries(r.columns).map(([f, h]) => `${f} = "${h}"`).join(', ')}\n`);
+          // Headers come from the provider's file.
+          process.stdout.write(`  columns: ${Object.entries(r.columns).map(([f, h]) => `${f} = "${terminalText(h)}"`).join(', ')}\n`);
           if (r.kind === 'programmed') {
             const configured = app.config.messaging?.[channel]?.scheduled ?? {};
             for (const s of r.bySend) {

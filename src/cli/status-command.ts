@@ -3,6 +3,7 @@
 // monitoring check can call it.
 import type { Command } from 'commander';
 import { DateTime } from 'luxon';
+import { terminalText } from '../core/terminal-text.ts';
 import { statusReport, type SourceStatusLine, type StatusReport } from '../ingest/status.ts';
 import { EXIT, action, globalOptions, openApp, type App } from './app.ts';
 import { parseChoice, parseNonNegativeInt } from './args.ts';
@@ -41,7 +42,8 @@ export function renderStatus(report: StatusReport, format: StatusFormat): string
     ? `${when(report.schedule.nextRunAt, report.schedule.timezone)} (cron "${report.schedule.cron}" in ${report.schedule.timezone})`
     : `none within a year (cron "${report.schedule.cron}")`;
   lines.push(`next scheduled run: ${next}`);
-  return `${lines.join('\n')}\n`;
+  // A stored error is a platform's text, and a lease holder any process's name.
+  return `${lines.map(terminalText).join('\n')}\n`;
 }
 
 /** 1 when an enabled source is stale: the monitoring contract. */

@@ -1,5 +1,6 @@
 // Reusable zod fields for config/pauta.yaml. Connectors build their source schemas from these,
 // so every source spells ids, dates, secrets and endpoints the same way.
+import { RE2JS, RE2JSSyntaxException } from 're2js';
 import { z } from 'zod';
 import { isValidTimeZone } from '../core/dates.ts';
 
@@ -26,23 +27,49 @@ export const timeZone = z.string().refine(isValidTimeZone, { message: 'expected 
 
 export const httpUrl = z.url({ protocol: /^https?$/, message: 'expected an http(s) URL' });
 
-/** A regular expression written in the config (campaign name patterns). */
-export const regexPattern = z.string().refine(
-  (s) => {
-    try {
-      new RegExp(s, 'i');
-      return true;
-    } catch {
-      return false;
+/**
+ * Name patterns run on RE2 (re2js, a pure-JavaScript port): matching takes time linear in the
+ * name, whatever the pattern, so a pattern like `(a+)+$` cannot stall a run. RE2 has no
+ * backreferences or lookaround; those patterns are refused with a message saying so.
+ * Syntax: https://github.com/google/re2/wiki/Syntax
+ */
+function compileNamePattern(pattern: string): RE2JS {
+  return RE2JS.compile(pattern, RE2JS.CASE_INSENSITIVE);
+}
+
+/** Why a pattern cannot be used, or undefined when it compiles. */
+function namePatternProblem(pattern: string): string | undefined {
+  try {
+    // Without the flag, so an error quotes the pattern as written (the flag prefixes "(?i)").
+    RE2JS.compile(pattern);
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof RE2JSSyntaxException)) throw error;
+    const at = error.getPattern() ?? '';
+    const needs = /^\\(?:[1-9]|k)/.test(at)
+      ? `a backreference (${at.slice(0, 2)})`
+      : /^\(\?[=!]/.test(at)
+        ? `a lookahead (${at.slice(0, 3)})`
+        : /^\(\?<[=!]/.test(at)
+          ? `a lookbehind (${at.slice(0, 4)})`
+          : undefined;
+    if (needs !== undefined) {
+      return `uses ${needs}, which needs a backtracking regular-expression engine; name patterns use RE2 syntax and run in linear time`;
     }
-  },
-  { message: 'expected a valid regular expression' },
-);
+    return `not a valid regular expression (${error.getDescription()}${at === '' ? '' : `: \`${at}\``})`;
+  }
+}
+
+/** A regular expression written in the config (campaign name patterns), checked at load. */
+export const regexPattern = z.string().superRefine((pattern, ctx) => {
+  const problem = namePatternProblem(pattern);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 /** How every name pattern of the config matches: a case-insensitive search; no pattern matches all. */
 export function nameMatcher(pattern: string | undefined): (name: string) => boolean {
   if (pattern === undefined) return () => true;
-  const re = new RegExp(pattern, 'i');
+  const re = compileNamePattern(pattern);
   return (name) => re.test(name);
 }
 

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
-import { UsageError } from '../core/errors.ts';
+import { UsageError, describeError } from '../core/errors.ts';
 import { PLATFORMS, type Connector, type SourceConfigBase } from '../connectors/types.ts';
 import { configFileSchema, type HealthConfig, type MessagingConfig, type ScheduleConfig, type TargetConfig } from './schema.ts';
 
@@ -65,14 +65,36 @@ export function loadConfig(file: string, registry: ConnectorRegistry): PautaConf
   return parseConfig(text, file, registry);
 }
 
+/**
+ * The yaml package stops expanding an anchor once its uses times the aliases inside it pass this
+ * limit, so a "billion laughs" document fails fast; 100 is its default, stated here because the
+ * config relies on it. https://eemeli.org/yaml/#tojs-options
+ */
+const MAX_ALIAS_COUNT = 100;
+
 export function parseConfig(text: string, file: string, registry: ConnectorRegistry): PautaConfig {
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    // One line per problem: the yaml package repeats some, and ends each first line with ':'.
-    const lines = doc.errors.map((e) => `YAML: ${e.message.split('\n')[0]!.replace(/:\s*$/, '')}`);
-    throw new ConfigError(file, [...new Set(lines)]);
+  try {
+    const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+    if (doc.errors.length > 0) {
+      // One line per problem: the yaml package repeats some, and ends each first line with ':'.
+      const lines = doc.errors.map((e) => `YAML: ${e.message.split('\n')[0]!.replace(/:\s*$/, '')}`);
+      throw new ConfigError(file, [...new Set(lines)]);
+    }
+    let raw: unknown;
+    try {
+      raw = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (error) {
+      if (error instanceof ReferenceError && /alias/i.test(error.message)) {
+        throw new ConfigError(file, ['YAML: aliases expand into too many values (an "alias bomb"?): write the values out, or use fewer aliases']);
+      }
+      throw error;
+    }
+    return parseConfigObject(raw ?? {}, file, registry);
+  } catch (error) {
+    // Whatever goes wrong reading the file is a config error: exit 2, the file named.
+    if (error instanceof ConfigError) throw error;
+    throw new ConfigError(file, [describeError(error)]);
   }
-  return parseConfigObject(doc.toJS() ?? {}, file, registry);
 }
 
 /** Validates an already-parsed config object (the demo builds one in memory). */

@@ -7,7 +7,7 @@ import { parse } from 'csv-parse';
 export interface CsvRecord {
   /** The cells, unquoted, as strings. */
   cells: string[];
-  /** 1-based line of the file where the record ends (for error messages). */
+  /** 1-based line of the file where the record ends (for error messages); 0 without `lineNumbers`. */
   line: number;
 }
 
@@ -15,6 +15,15 @@ export interface CsvReadOptions {
   delimiter?: string;
   /** Stop at the first blank line (reports that put a footer after one). */
   stopAtBlankLine?: boolean;
+  /** Skip lines with no characters at all (a blank line between rows). */
+  skipEmptyLines?: boolean;
+  /** Remove spaces around each cell. */
+  trim?: boolean;
+  /**
+   * Track each record's line (default true). csv-parse builds an info object per record for it,
+   * which costs more than the parsing on a large file; without it `line` is 0.
+   */
+  lineNumbers?: boolean;
 }
 
 export type CsvInput = Readable | AsyncIterable<Uint8Array | string> | string;
@@ -34,14 +43,15 @@ export async function* readCsv(input: CsvInput, options: CsvReadOptions = {}): A
     bom: true,
     delimiter: options.delimiter ?? ',',
     relax_column_count: true,
-    skip_empty_lines: false,
-    info: true,
+    skip_empty_lines: options.skipEmptyLines ?? false,
+    trim: options.trim ?? false,
+    info: options.lineNumbers ?? true,
   });
   source.on('error', (e) => parser.destroy(e));
   source.pipe(parser);
   try {
-    for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-      const record: CsvRecord = { cells: item.record, line: item.info.lines };
+    for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number } } | string[]>) {
+      const record: CsvRecord = Array.isArray(item) ? { cells: item, line: 0 } : { cells: item.record, line: item.info.lines };
       if (options.stopAtBlankLine && isBlankRecord(record.cells)) return;
       yield record;
     }

@@ -7,8 +7,12 @@ export const DEFAULT_TOLERANCE_PCT = 5;
 export const DEFAULT_RUN_RATE_DAYS = 7;
 
 export type PacingPhase = 'before' | 'running' | 'ended';
-/** `not_started` only before the period; afterwards the final value is judged the same way. */
-export type PacingStatus = 'not_started' | 'ahead' | 'on_track' | 'behind';
+/**
+ * `not_started` before the period; `ahead` / `on_track` / `behind` the plan while it runs; once it
+ * is over, only whether the whole target was reached (`reached` / `not_reached`): a total 3.8 %
+ * short is within the tolerance, but it is not the target.
+ */
+export type PacingStatus = 'not_started' | 'ahead' | 'on_track' | 'behind' | 'reached' | 'not_reached';
 
 export interface DailyImpressions {
   date: IsoDate;
@@ -149,7 +153,7 @@ export function computePacing(input: PacingInput): Pacing {
 
   return {
     phase,
-    status: judge(achieved, expected, tolerancePct),
+    status: phase === 'ended' ? (achieved >= projected ? 'reached' : 'not_reached') : judge(achieved, expected, tolerancePct),
     periodStart: start,
     periodEnd: end,
     evaluatedOn,
@@ -172,7 +176,7 @@ export function computePacing(input: PacingInput): Pacing {
 }
 
 /** Beyond the tolerance either way is ahead or behind; the boundary itself is on track. */
-export function judge(achieved: number, expected: number, tolerancePct: number): Exclude<PacingStatus, 'not_started'> {
+export function judge(achieved: number, expected: number, tolerancePct: number): 'ahead' | 'on_track' | 'behind' {
   if (expected <= 0) return achieved > 0 ? 'ahead' : 'on_track';
   const ratio = achieved / expected;
   if (ratio > 1 + tolerancePct / 100) return 'ahead';

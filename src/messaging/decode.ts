@@ -1,21 +1,98 @@
 // Providers export UTF-8 (with or without a BOM), Latin-1 / Windows-1252 (Excel on Windows) or
-// UTF-16 ("Unicode text"). Undecodable UTF-8 is the sign of a Latin-1 file.
-export type TextEncodingName = 'utf-8' | 'latin1' | 'utf-16le' | 'utf-16be';
+// UTF-16 ("Unicode text"). The file is decoded as it is read, chunk by chunk, never whole.
+// Undecodable UTF-8 is the sign of a Latin-1 file: the reader starts over in Latin-1.
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 
-export function decodeText(bytes: Uint8Array, wanted: 'auto' | 'utf-8' | 'latin1'): { text: string; encoding: TextEncodingName } {
-  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
-    return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(3)), encoding: 'utf-8' };
-  }
-  if (bytes[0] === 0xff && bytes[1] === 0xfe) return { text: new TextDecoder('utf-16le').decode(bytes.subarray(2)), encoding: 'utf-16le' };
-  if (bytes[0] === 0xfe && bytes[1] === 0xff) return { text: new TextDecoder('utf-16be').decode(bytes.subarray(2)), encoding: 'utf-16be' };
-  // WHATWG's "latin1" is Windows-1252: the same letters, plus the curly quotes Excel writes.
-  if (wanted === 'latin1') return { text: new TextDecoder('windows-1252').decode(bytes), encoding: 'latin1' };
+export type TextEncodingName = 'utf-8' | 'latin1' | 'utf-16le' | 'utf-16be';
+export type WantedEncoding = 'auto' | 'utf-8' | 'latin1';
+
+/** The bytes are not UTF-8 although they had to be (a UTF-8 BOM, or `encoding: utf-8`). */
+export class NotUtf8Error extends Error {
+  override name = 'NotUtf8Error';
+}
+
+/** The encoding the first bytes declare (a byte-order mark) or the config asks for; UTF-8 to try first. */
+export async function sniffEncoding(file: string, wanted: WantedEncoding): Promise<{ encoding: TextEncodingName; declared: boolean }> {
+  const handle = await open(file, 'r');
+  let head: Uint8Array;
   try {
-    return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes), encoding: 'utf-8' };
-  } catch (error) {
-    if (wanted === 'utf-8') throw new Error('the file is not valid UTF-8 (set encoding: latin1 or auto)', { cause: error });
-    return { text: new TextDecoder('windows-1252').decode(bytes), encoding: 'latin1' };
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(3), 0, 3, 0);
+    head = buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
   }
+  if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) return { encoding: 'utf-8', declared: true };
+  if (head[0] === 0xff && head[1] === 0xfe) return { encoding: 'utf-16le', declared: true };
+  if (head[0] === 0xfe && head[1] === 0xff) return { encoding: 'utf-16be', declared: true };
+  return { encoding: wanted === 'latin1' ? 'latin1' : 'utf-8', declared: wanted !== 'auto' };
+}
+
+/**
+ * The file's text in chunks, its byte-order mark dropped, and its SHA-256 once read through.
+ * WHATWG's "latin1" is Windows-1252: the same letters, plus the curly quotes Excel writes.
+ */
+export function decodedChunks(file: string, encoding: TextEncodingName): { chunks: AsyncGenerator<string>; sha256: () => string } {
+  const hash = createHash('sha256');
+  let digest: string | undefined;
+  async function* chunks(): AsyncGenerator<string> {
+    const decoder = new TextDecoder(encoding === 'latin1' ? 'windows-1252' : encoding, { fatal: encoding === 'utf-8' });
+    try {
+      for await (const bytes of createReadStream(file, { highWaterMark: 1 << 16 }) as AsyncIterable<Buffer>) {
+        hash.update(bytes);
+        const text = decoder.decode(bytes, { stream: true });
+        if (text !== '') yield text;
+      }
+      const rest = decoder.decode();
+      if (rest !== '') yield rest;
+    } catch (error) {
+      if (error instanceof TypeError && encoding === 'utf-8') throw new NotUtf8Error('the file is not valid UTF-8', { cause: error });
+      throw error;
+    }
+    digest = hash.digest('hex');
+  }
+  return {
+    chunks: chunks(),
+    sha256: () => {
+      if (digest === undefined) throw new Error('the file has not been read to its end');
+      return digest;
+    },
+  };
+}
+
+/**
+ * Reads until the header line is complete (so its delimiter can be detected before the first
+ * record is parsed), then gives the whole text again as it arrives: the head, then the rest.
+ */
+export async function withHeaderLine(chunks: AsyncGenerator<string>): Promise<{ head: string; text: AsyncGenerator<string> }> {
+  let head = '';
+  while (endOfFirstLine(head) < 0 && head.length <= 1 << 20) {
+    const next = await chunks.next();
+    if (next.done) break;
+    head += next.value;
+  }
+  async function* text(): AsyncGenerator<string> {
+    try {
+      if (head !== '') yield head;
+      yield* chunks;
+    } finally {
+      // A reader that stops early (a bad header) closes the file.
+      await chunks.return(undefined);
+    }
+  }
+  return { head, text: text() };
+}
+
+/** Index of the first line break outside quotes, or -1. */
+function endOfFirstLine(text: string): number {
+  let quoted = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const ch = text[i];
+    if (ch === '"') quoted = !quoted;
+    else if (!quoted && (ch === '\n' || ch === '\r')) return i;
+  }
+  return -1;
 }
 
 /** The delimiter of the header line: the most frequent of , ; tab | outside quotes (comma on a tie). */

@@ -1,48 +1,47 @@
-// Reads a provider's delivery report (or a programmed list) into messages keyed by recipient
-// hash. The whole file is read before anything is stored: one bad row rejects the file, with
-// its line and column — never the contact itself.
-import { parse, CsvError } from 'csv-parse';
-import { DateTime } from 'luxon';
-import type { MessagingChannelConfig } from '../config/schema.ts';
+// Reads a provider's delivery report (or a programmed list) row by row, as the file streams in:
+// memory stays the same whatever the file's size. One bad row rejects the file, with its line
+// and column — never the contact itself. The same reader checks a file (no hashing) and, once
+// the file passed, hands its messages, keyed by recipient hash, to the import.
+import { CsvError } from 'csv-parse';
+import { readCsv } from '../core/csv.ts';
 import type { IsoDate } from '../core/dates.ts';
-import { UsageError } from '../core/errors.ts';
-import { OUTCOME_RANK, normalizeWord, resolveColumns, statusTable, type Field, type Outcome } from './columns.ts';
-import { decodeText, detectDelimiter, type TextEncodingName } from './decode.ts';
-import { looksLikeContact, normalizeRecipient, recipientHash, type MessageChannel } from './recipient.ts';
+import { UsageError, describeError } from '../core/errors.ts';
+import { resolveColumns, type Field, type Outcome } from './columns.ts';
+import { NotUtf8Error, decodedChunks, detectDelimiter, sniffEncoding, withHeaderLine, type TextEncodingName } from './decode.ts';
+import { recipientHash } from './recipient.ts';
+import { RowChecker, type RowOptions } from './rows.ts';
 
 export type ImportKind = 'delivery' | 'programmed';
 
-export interface ParsedMessage {
+/** One row's message: the recipient already reduced to its keyed hash. */
+export interface RowMessage {
   send: number;
   hash: string;
-  /** Delivery reports only. */
-  date: IsoDate;
+  /** Delivery reports only; '' in a programmed list. */
+  date: IsoDate | '';
   outcome: Outcome;
 }
 
-export interface ParsedReport {
+/** What reading the whole file found: it passed every check. */
+export interface SendsFileSummary {
   encoding: TextEncodingName;
   delimiter: string;
   /** Data rows read (header and blank lines excluded). */
   rows: number;
-  /** Unique messages, after merging rows for the same recipient and send. */
-  messages: ParsedMessage[];
-  /** Rows that repeated a message already read from the file. */
-  duplicateRows: number;
   columns: Partial<Record<Field, string>>;
+  /** Of the bytes read, to tell whether the file changed between two readings. */
+  sha256: string;
 }
 
-export interface ReadOptions {
-  channel: MessageChannel;
-  kind: ImportKind;
-  cfg: MessagingChannelConfig | undefined;
-  key: string;
-  /** Zone a timestamp is dated in. */
-  timeZone: string;
-  /** Send number for every row (overrides a send column). */
-  send?: number | undefined;
+export interface ReadOptions extends RowOptions {
   /** For messages: the file as the user named it. */
   fileName: string;
+}
+
+/** Where a reading hands each row's message (and the key that hashes its recipient). */
+export interface MessageSink {
+  key: string;
+  onMessage: (m: RowMessage) => void | Promise<void>;
 }
 
 /** A file pauta refuses to import, with every problem found (at most MAX_PROBLEMS). */
@@ -58,111 +57,102 @@ export class SendsFileError extends UsageError {
 
 const MAX_PROBLEMS = 10;
 
-export async function readSendsFile(bytes: Uint8Array, opts: ReadOptions): Promise<ParsedReport> {
-  const { text, encoding } = decodeText(bytes, opts.cfg?.encoding ?? 'auto');
-  const delimiter = opts.cfg?.delimiter ?? detectDelimiter(text);
-  const statuses = statusTable(opts.cfg);
-  const parseDate = cachedDateParser(opts.timeZone, opts.cfg?.date_format);
-  const problems: string[] = [];
-  const fail = (p: string) => {
-    if (problems.length < MAX_PROBLEMS) problems.push(p);
-  };
-
-  const parser = parse(text, { delimiter, info: true, trim: true, skip_empty_lines: true, relax_column_count: true });
-  let columns: ReturnType<typeof resolveColumns> | undefined;
-  let headers: string[] = [];
-  const messages = new Map<string, ParsedMessage>();
-  let rows = 0;
-  let duplicateRows = 0;
+/**
+ * Reads the whole file and checks every row, storing nothing: the encoding from its byte-order
+ * mark or the config, else UTF-8, read again as Latin-1 when it is not valid UTF-8.
+ */
+export async function checkSendsFile(file: string, opts: ReadOptions): Promise<SendsFileSummary> {
+  const wanted = opts.cfg?.encoding ?? 'auto';
   try {
-    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-      if (columns === undefined) {
-        headers = record;
-        const required: Field[] = opts.kind === 'delivery' ? ['recipient', 'date', 'status'] : ['recipient'];
-        if (opts.send === undefined) required.push('send');
-        columns = resolveColumns(record, opts.channel, opts.cfg, required);
-        if ('missing' in columns) throw new SendsFileError(opts.fileName, columns.missing.map((m) => `line ${info.lines}: ${m}`));
-        continue;
-      }
-      // Spreadsheet exports end with rows of bare delimiters: not messages, not errors.
-      if (record.every((c) => c === '')) continue;
-      rows += 1;
-      const line = info.lines;
-      if (record.length !== headers.length) {
-        fail(`line ${line}: expected ${headers.length} fields like the header, found ${record.length} (an unquoted delimiter in a value?)`);
-        continue;
-      }
-      const cell = (f: Field) => (columns as { index: Partial<Record<Field, number>> }).index[f];
-      const name = (f: Field) => `"${(columns as { header: Partial<Record<Field, string>> }).header[f]}"`;
-
-      const rawRecipient = record[cell('recipient')!] ?? '';
-      const normalized = rawRecipient === '' ? null : normalizeRecipient(opts.channel, rawRecipient);
-      if (normalized === null) {
-        fail(`line ${line}, column ${name('recipient')}: ${rawRecipient === '' ? 'empty' : `not ${opts.channel === 'sms' ? 'a phone number' : 'an e-mail address'}`}`);
-        continue;
-      }
-
-      let send = opts.send;
-      if (send === undefined) {
-        const raw = record[cell('send')!] ?? '';
-        const digits = raw.match(/\d+/g);
-        send = digits?.length === 1 ? Number(digits[0]) : NaN;
-        if (!(send >= 1 && send <= 9)) {
-          fail(`line ${line}, column ${name('send')}: expected a send number 1–9, got ${quote(raw)}`);
-          continue;
-        }
-      }
-
-      let date = '';
-      let outcome: Outcome = 'sent';
-      if (opts.kind === 'delivery') {
-        const rawDate = record[cell('date')!] ?? '';
-        const parsedDate = parseDate(rawDate);
-        if (parsedDate === null) {
-          fail(
-            `line ${line}, column ${name('date')}: unrecognized date ${quote(rawDate)}` +
-              (opts.cfg?.date_format ? ` (expected ${opts.cfg.date_format})` : ` (expected ISO 8601; set messaging.${opts.channel}.date_format, e.g. "dd/MM/yyyy HH:mm")`),
-          );
-          continue;
-        }
-        date = parsedDate;
-        const rawStatus = record[cell('status')!] ?? '';
-        const o = statuses.get(normalizeWord(rawStatus));
-        if (o === undefined) {
-          fail(`line ${line}, column ${name('status')}: unknown status ${quote(rawStatus)} (add it to messaging.${opts.channel}.status_values)`);
-          continue;
-        }
-        outcome = o;
-      }
-
-      const hash = recipientHash(opts.key, opts.channel, normalized);
-      const id = `${send}|${hash}`;
-      const prev = messages.get(id);
-      if (prev === undefined) {
-        messages.set(id, { send, hash, date, outcome });
-      } else {
-        duplicateRows += 1;
-        if (OUTCOME_RANK[outcome] > OUTCOME_RANK[prev.outcome]) prev.outcome = outcome;
-        if (date < prev.date) prev.date = date;
-      }
+    const sniffed = await sniffEncoding(file, wanted);
+    try {
+      return await readSendsFile(file, sniffed.encoding, opts);
+    } catch (error) {
+      if (error instanceof NotUtf8Error && !sniffed.declared) return await readSendsFile(file, 'latin1', opts);
+      throw error;
     }
   } catch (error) {
     if (error instanceof SendsFileError) throw error;
+    if (error instanceof NotUtf8Error) {
+      const why = wanted === 'utf-8' ? 'set encoding: latin1 or auto' : 'it starts with a UTF-8 byte-order mark';
+      throw new SendsFileError(opts.fileName, [`the file is not valid UTF-8 (${why})`]);
+    }
+    throw new SendsFileError(opts.fileName, [describeError(error)]);
+  }
+}
+
+/** The first problem of a reading without line numbers: read again, with them, to describe it. */
+class ProblemFound extends Error {
+  override name = 'ProblemFound';
+}
+
+/**
+ * Reads the file in `encoding`, checking every row; with a sink, hands it each row's message. The
+ * reading keeps no line numbers (csv-parse's per-record info costs more than the rest of the
+ * row): at the first problem it stops and reads the file again with them, to name every problem
+ * (up to MAX_PROBLEMS) by line and column.
+ */
+export async function readSendsFile(file: string, encoding: TextEncodingName, opts: ReadOptions, sink?: MessageSink): Promise<SendsFileSummary> {
+  try {
+    return await readRows(file, encoding, opts, sink, false);
+  } catch (error) {
+    if (!(error instanceof ProblemFound)) throw error;
+  }
+  await readRows(file, encoding, opts, undefined, true);
+  // Nothing wrong this time: the file changed in between.
+  throw new SendsFileError(opts.fileName, ['the file changed while it was being imported; import it again']);
+}
+
+async function readRows(file: string, encoding: TextEncodingName, opts: ReadOptions, sink: MessageSink | undefined, lineNumbers: boolean): Promise<SendsFileSummary> {
+  const problems: string[] = [];
+  const fail = (p: string) => {
+    if (!lineNumbers) throw new ProblemFound();
+    if (problems.length < MAX_PROBLEMS) problems.push(p);
+  };
+
+  const decoded = decodedChunks(file, encoding);
+  const { head, text } = await withHeaderLine(decoded.chunks);
+  const delimiter = opts.cfg?.delimiter ?? detectDelimiter(head);
+  let checker: RowChecker | undefined;
+  let found: SendsFileSummary['columns'] = {};
+  let headers: string[] = [];
+  let rows = 0;
+  try {
+    for await (const { cells, line } of readCsv(text, { delimiter, trim: true, skipEmptyLines: true, lineNumbers })) {
+      if (checker === undefined) {
+        headers = cells;
+        const required: Field[] = opts.kind === 'delivery' ? ['recipient', 'date', 'status'] : ['recipient'];
+        if (opts.send === undefined) required.push('send');
+        const columns = resolveColumns(cells, opts.channel, opts.cfg, required);
+        if ('missing' in columns) {
+          if (!lineNumbers) throw new ProblemFound();
+          throw new SendsFileError(opts.fileName, columns.missing.map((m) => `line ${line}: ${m}`));
+        }
+        checker = new RowChecker(opts, columns, cells.length);
+        found = columns.header;
+        continue;
+      }
+      // Spreadsheet exports end with rows of bare delimiters: not messages, not errors.
+      if (cells.every((c) => c === '')) continue;
+      rows += 1;
+      const problem = checker.check(cells);
+      if (problem !== undefined) fail(`line ${line}${problem}`);
+      else if (sink !== undefined) {
+        const pending = sink.onMessage({ send: checker.send, hash: recipientHash(sink.key, opts.channel, checker.recipient), date: checker.date, outcome: checker.outcome });
+        if (pending !== undefined) await pending;
+      }
+    }
+  } catch (error) {
     if (error instanceof CsvError) {
+      if (!lineNumbers) throw new ProblemFound();
       fail(describeCsvError(error, headers));
       throw new SendsFileError(opts.fileName, problems);
     }
     throw error;
   }
-  if (columns === undefined) throw new SendsFileError(opts.fileName, ['the file is empty (no header row)']);
+  if (checker === undefined) throw new SendsFileError(opts.fileName, ['the file is empty (no header row)']);
   if (problems.length > 0) throw new SendsFileError(opts.fileName, problems);
-  return { encoding, delimiter, rows, messages: [...messages.values()], duplicateRows, columns: (columns as { header: ParsedReport['columns'] }).header };
-}
-
-/** The cell in quotes, unless it could be a phone number or an address. */
-function quote(value: string): string {
-  if (value === '') return 'an empty value';
-  return looksLikeContact(value) ? 'a value that is not shown (it may be a contact)' : `"${value.slice(0, 40)}"`;
+  return { encoding, delimiter, rows, columns: found, sha256: decoded.sha256() };
 }
 
 /** csv-parse's own messages can quote the record; these name the line and the problem only. */
@@ -183,53 +173,3 @@ function describeCsvError(e: CsvError, headers: readonly string[]): string {
   }
 }
 
-/** Date, or date and time without an offset: already the local day, no zone arithmetic needed. */
-const LOCAL_DATE_TIME = /^(\d{4}-\d{2}-\d{2})(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$/;
-
-function isCalendarDate(d: string): boolean {
-  const [y, m, day] = [Number(d.slice(0, 4)), Number(d.slice(5, 7)), Number(d.slice(8, 10))];
-  const t = new Date(Date.UTC(y, m - 1, day));
-  return t.getUTCFullYear() === y && t.getUTCMonth() === m - 1 && t.getUTCDate() === day;
-}
-
-/**
- * A send's day in `zone`: ISO 8601 (date, or date-time with or without offset), SQL, RFC 2822
- * (Twilio's date_sent) and HTTP dates; or exactly `format` when the config gives one.
- */
-export function parseSendDate(raw: string, zone: string, format?: string): IsoDate | null {
-  const v = raw.trim();
-  if (v === '') return null;
-  if (format === undefined) {
-    const local = LOCAL_DATE_TIME.exec(v);
-    if (local && isCalendarDate(local[1]!)) return local[1]!;
-  }
-  const opts = { zone, setZone: false };
-  const parsers = format
-    ? [() => DateTime.fromFormat(v, format, opts)]
-    : [
-        () => DateTime.fromISO(v, opts),
-        () => DateTime.fromSQL(v, opts),
-        () => DateTime.fromRFC2822(v, opts),
-        () => DateTime.fromHTTP(v, opts),
-        () => DateTime.fromFormat(v, 'yyyy-MM-dd HH:mm:ss ZZZ', opts),
-      ];
-  for (const p of parsers) {
-    const dt = p();
-    if (dt.isValid) return dt.setZone(zone).toISODate();
-  }
-  return null;
-}
-
-/** parseSendDate with a memory: delivery reports repeat the same timestamps many times. */
-export function cachedDateParser(zone: string, format?: string): (raw: string) => IsoDate | null {
-  const cache = new Map<string, IsoDate | null>();
-  return (raw) => {
-    let d = cache.get(raw);
-    if (d === undefined && !cache.has(raw)) {
-      d = parseSendDate(raw, zone, format);
-      if (cache.size > 50_000) cache.clear();
-      cache.set(raw, d);
-    }
-    return d ?? null;
-  };
-}

@@ -7,8 +7,6 @@ import { createHmac } from 'node:crypto';
 export type MessageChannel = 'sms' | 'email';
 export const MESSAGE_CHANNELS: readonly MessageChannel[] = ['sms', 'email'];
 
-export const MIN_KEY_LENGTH = 16;
-
 /** Phone numbers: digits only (E.164 has at most 15), a leading `00` international prefix dropped. */
 export function normalizePhone(raw: string): string | null {
   const v = raw.trim();

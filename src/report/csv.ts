@@ -11,10 +11,22 @@ export type CsvTable = (typeof CSV_TABLES)[number];
 
 type Cell = string | number | boolean | null;
 
-/** Plain numbers rounded to 2 decimals; null is an empty cell. */
+/**
+ * Text a spreadsheet would evaluate as a formula (OWASP's CSV injection rule: a cell starting
+ * with = + - @ tab or carriage return) gets a leading quote, so it shows as the text it is.
+ * https://owasp.org/www-community/attacks/CSV_Injection
+ */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * Plain numbers rounded to 2 decimals; null is an empty cell. Only text is neutralised: a number
+ * column's negative values (a variance of -13830) stay numbers a spreadsheet can add up.
+ */
 function cell(v: Cell): string {
   if (v === null) return '';
-  return typeof v === 'number' ? String(Math.round(v * 100) / 100) : String(v);
+  if (typeof v === 'number') return String(Math.round(v * 100) / 100);
+  const text = String(v);
+  return FORMULA_START.test(text) ? `'${text}` : text;
 }
 
 function csv(header: readonly string[], rows: readonly (readonly Cell[])[]): string {

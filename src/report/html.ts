@@ -25,7 +25,14 @@ import { columns, cumulativeChart, esc, horizontalBars, progressBar, type BarSer
 
 const TARGET_COLORS = ['#1d4e89', '#e07a1f', '#2a9d8f', '#8e5572', '#6c757d'];
 const CHANNEL_COLORS = { sms: '#2a9d8f', email: '#7b5ea7' } as const;
-const STATUS_CLASS: Record<PacingStatus, string> = { ahead: 'ahead', on_track: 'on-track', behind: 'behind', not_started: 'not-started' };
+const STATUS_CLASS: Record<PacingStatus, string> = {
+  ahead: 'ahead',
+  on_track: 'on-track',
+  behind: 'behind',
+  not_started: 'not-started',
+  reached: 'reached',
+  not_reached: 'not-reached',
+};
 
 function longDate(date: IsoDate, lang: Lang): string {
   return new Intl.DateTimeFormat(LOCALE[lang], { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${date}T00:00:00Z`));
@@ -284,6 +291,8 @@ h3{font-size:15px;margin:0;font-weight:600}
 .badge.on-track{background:#d7f2e0;color:#1b6b3a}
 .badge.behind{background:#fde2d8;color:#9a3412}
 .badge.not-started{background:#e4e9f0;color:#52606d}
+.badge.reached{background:#d7f2e0;color:#1b6b3a}
+.badge.not-reached{background:#fde2d8;color:#9a3412}
 .target-head{display:flex;justify-content:space-between;gap:12px;align-items:flex-start}
 .target-head h3{font-size:17px;display:flex;align-items:center;gap:8px}
 .target-head p{margin:3px 0 0;font-size:13px}

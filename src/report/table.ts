@@ -1,5 +1,6 @@
 // The report for a terminal: the three indicators, pacing per target, each target's breakdowns
 // and the SMS and e-mail sends.
+import { terminalText } from '../core/terminal-text.ts';
 import type { SendProgress } from '../indicators/messaging.ts';
 import type { Pacing } from '../indicators/pacing.ts';
 import {
@@ -20,8 +21,12 @@ import type { ReportData } from './model.ts';
 
 export { formatNumber, formatPct, type Lang } from './labels.ts';
 
-/** Columns padded to their widest cell; the first column left-aligned, the others right. */
-function grid(rows: readonly (readonly string[])[], indent = ''): string[] {
+/**
+ * Columns padded to their widest cell; the first column left-aligned, the others right. Cells
+ * hold names from the config, so their control characters are escaped (before measuring).
+ */
+function grid(cells: readonly (readonly string[])[], indent = ''): string[] {
+  const rows = cells.map((r) => r.map(terminalText));
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
   const out: string[] = [];
   for (const [i, r] of rows.entries()) {
@@ -79,7 +84,7 @@ export function reportTable(report: ReportData, opts: { lang: Lang }): string {
   );
 
   for (const t of ind.targets) {
-    lines.push('', `${t.name} — ${t.dataThrough ? `${L.dataThrough} ${t.dataThrough}` : L.noData}`);
+    lines.push('', `${terminalText(t.name)} — ${t.dataThrough ? `${L.dataThrough} ${t.dataThrough}` : L.noData}`);
     const sections: [string, { label: string; impressions: number }[]][] = [
       [L.byArea, t.byArea.map((b) => ({ label: areaLabel(b.key, lang, b.label), impressions: b.impressions }))],
       [L.byGeo, t.byGeo.map((b) => ({ label: geoLabel(b.label, lang), impressions: b.impressions }))],
@@ -89,8 +94,9 @@ export function reportTable(report: ReportData, opts: { lang: Lang }): string {
     for (const [title, list] of sections) {
       if (list.length === 0 || t.achieved === 0) continue;
       lines.push(`  ${title}:`);
-      const w = Math.max(...list.map((b) => b.label.length));
-      for (const b of list) lines.push(`    ${b.label.padEnd(w)}  ${n(b.impressions).padStart(12)}`);
+      const labels = list.map((b) => terminalText(b.label));
+      const w = Math.max(...labels.map((l) => l.length));
+      for (const [i, b] of list.entries()) lines.push(`    ${labels[i]!.padEnd(w)}  ${n(b.impressions).padStart(12)}`);
     }
   }
 

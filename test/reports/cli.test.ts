@@ -38,7 +38,7 @@ beforeAll(async () => {
   await markSimulated(store.db);
   await store.close();
   const { CI, PATH, HOME, TMPDIR } = process.env;
-  env = { CI, PATH, HOME, TMPDIR, PAUTA_CONFIG: path.join(dir, 'pauta.yaml'), PAUTA_DB: db, PAUTA_MESSAGING_SALT: 'cli-test-key-0123456789', PAUTA_LOG_LEVEL: 'error' };
+  env = { CI, PATH, HOME, TMPDIR, PAUTA_CONFIG: path.join(dir, 'pauta.yaml'), PAUTA_DB: db, PAUTA_MESSAGING_SALT: '53iecYEuZsyrjTy/9R8wDUFCzGjK7e07tsQR6DPSPL0=', PAUTA_LOG_LEVEL: 'error' };
 });
 
 describe('pauta import-sends and pauta report', () => {
@@ -65,6 +65,29 @@ describe('pauta import-sends and pauta report', () => {
     });
     expect(noKey.status).toBe(2);
     expect(noKey.stderr).toContain('environment variable PAUTA_MESSAGING_SALT is not set');
+  }, 120_000);
+
+  it('a rejected import creates nothing: with a weak key, a bad file or none, no database and no directory appear', () => {
+    const fresh = path.join(tempDir('pauta-cli-fresh-'), 'new', 'pauta.sqlite');
+    const run = (file: string, extra: NodeJS.ProcessEnv) =>
+      spawnSync(process.execPath, [path.join(ROOT, 'bin/pauta.mjs'), 'import-sends', '--channel', 'sms', '--file', path.join(FIXTURES, file)], {
+        cwd: dir,
+        env: { ...env, PAUTA_DB: fresh, ...extra },
+        encoding: 'utf8',
+      });
+    const weakKey = run('sms-report-bom.csv', { PAUTA_MESSAGING_SALT: 'a'.repeat(40) });
+    expect(weakKey.status).toBe(2);
+    expect(weakKey.stderr).toContain('pauta: PAUTA_MESSAGING_SALT: the messaging key repeats itself');
+    const badFile = run('sms-report-bad-rows.csv', {});
+    expect(badFile.status).toBe(2);
+    expect(badFile.stderr).toContain('pauta: sms-report-bad-rows.csv: not imported, nothing was stored:');
+    const missing = run('no-such-file.csv', {});
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain('no-such-file.csv (ENOENT)');
+    expect(existsSync(path.dirname(fresh))).toBe(false);
+    const good = run('sms-report-bom.csv', {});
+    expect(good.stderr).toBe('');
+    expect(existsSync(fresh)).toBe(true);
   }, 120_000);
 
   it('writes the HTML report, the CSV tables and the JSON for a past date', () => {

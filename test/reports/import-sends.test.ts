@@ -1,6 +1,6 @@
 // `pauta import-sends`: providers' delivery reports as they arrive (BOM, Latin-1, quoted commas,
 // repeated rows, event logs), idempotent re-imports, and no contact ever stored or printed.
-import { readFileSync, readdirSync } from 'node:fs';
+import { appendFileSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -8,14 +8,17 @@ import { parseConfig } from '../../src/config/load.ts';
 import type { MessagingConfig } from '../../src/config/schema.ts';
 import { messagingIndicator } from '../../src/indicators/messaging.ts';
 import { SendsFileError } from '../../src/messaging/delivery-report.ts';
-import { importSends, type ImportSendsOptions } from '../../src/messaging/import.ts';
+import { checkSendsImport, importSends, type ImportSendsOptions } from '../../src/messaging/import.ts';
+import { keyWeakness } from '../../src/messaging/key-strength.ts';
+import { DEMO_MESSAGING_KEY } from '../../src/sandbox/demo.ts';
 import { syncMessagingSchedule } from '../../src/messaging/schedule.ts';
 import type { Store } from '../../src/store/store.ts';
-import { TARGETS_YAML, openTestStore, tempDbPath } from '../helpers/app.ts';
+import { TARGETS_YAML, openTestStore, tempDbPath, tempDir } from '../helpers/app.ts';
 
 const FIXTURES = path.join(import.meta.dirname, '../fixtures/messaging');
 const fixture = (name: string) => path.join(FIXTURES, name);
-const ENV = { PAUTA_MESSAGING_SALT: 'test-key-0123456789abcdef' };
+// A key as `openssl rand -base64 32` prints one (fixed, so the hashes are too).
+const ENV = { PAUTA_MESSAGING_SALT: 'zzgQ/cW+O8xw48r1OqfJQU0djtHA0Dt/wcPWeclmvFE=' };
 
 function messagingConfig(extra = ''): MessagingConfig | undefined {
   return parseConfig(`${TARGETS_YAML}\nmessaging:\n  time_zone: America/Mexico_City\n${extra}`, 't.yaml', new Map()).messaging;
@@ -183,6 +186,87 @@ describe('import-sends: delivery reports', () => {
   });
 });
 
+describe('import-sends: large files are read as they stream', () => {
+  /** A provider's report with `n` rows (unique phones); `last` replaces the final row. */
+  function bigReport(n: number, opts: { last?: string; note?: string; encoding?: BufferEncoding; bom?: boolean } = {}): string {
+    const file = path.join(tempDir('pauta-sends-'), 'entregas.csv');
+    const lines = ['Teléfono,Envío,Fecha de envío,Estado,Nota'];
+    for (let i = 0; i < n; i += 1) lines.push(`+52 55 ${String(10_000_000 + i)},${1 + (i % 2)},2021-10-0${4 + (i % 3)} 09:${String(i % 60).padStart(2, '0')},${i % 7 === 0 ? 'Fallido' : 'Entregado'},${opts.note ?? 'aviso'}`);
+    if (opts.last !== undefined) lines[lines.length - 1] = opts.last;
+    const text = `${lines.join('\r\n')}\r\n`;
+    const bytes = opts.encoding === 'utf16le' ? Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]) : Buffer.from(text, opts.encoding ?? 'utf8');
+    writeFileSync(file, opts.bom ? Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), bytes]) : bytes);
+    return file;
+  }
+
+  async function tables() {
+    return {
+      sends: await store!.db.selectFrom('message_sends').selectAll().orderBy('recipient_hash').execute(),
+      imports: await store!.db.selectFrom('message_imports').selectAll().execute(),
+      meta: await store!.db.selectFrom('meta').select(['key', 'value']).execute(),
+    };
+  }
+
+  it('a 10,000-row report (many reads, many batches): every message stored once, counted per send and day', async () => {
+    store = await openTestStore();
+    const r = await run('', { file: bigReport(10_000) });
+    expect(r).toMatchObject({ encoding: 'utf-8', rows: 10_000, messages: 10_000, duplicateRows: 0, newMessages: 10_000, firstDate: '2021-10-04', lastDate: '2021-10-06' });
+    expect(r.bySend).toEqual([
+      { send: 1, messages: 5_000 },
+      { send: 2, messages: 5_000 },
+    ]);
+    const days = await daily();
+    expect(days.reduce((n, d) => n + d.sent, 0)).toBe(10_000);
+    expect(days.reduce((n, d) => n + d.failed, 0)).toBe(Math.ceil(10_000 / 7));
+  });
+
+  it('a bad last row rejects the whole file, names its line, and leaves the database exactly as it was', async () => {
+    store = await openTestStore();
+    await run('sms-report-bom.csv');
+    const before = await tables();
+    const file = bigReport(10_000, { last: '+52 55 12345678,1,2021-10-04 09:00,Perdido,aviso' });
+    const error = (await run('', { file }).catch((e: unknown) => e)) as SendsFileError;
+    expect(error).toBeInstanceOf(SendsFileError);
+    expect(error.problems).toEqual(['line 10001, column "Estado": unknown status "Perdido" (add it to messaging.sms.status_values)']);
+    expect(await tables()).toEqual(before);
+  });
+
+  it('Latin-1 found only after the first 64 KiB is still read as Latin-1, from the start', async () => {
+    store = await openTestStore();
+    const file = bigReport(3_000, { last: '+52 55 99999999,2,2021-10-05 10:00,Entregado,Ñandú en Múnich', encoding: 'latin1' });
+    expect(readFileSync(file).length).toBeGreaterThan(1 << 17);
+    const r = await run('', { file });
+    expect(r).toMatchObject({ encoding: 'latin1', rows: 3_000, messages: 3_000 });
+    expect(r.columns).toMatchObject({ recipient: 'Teléfono', send: 'Envío', date: 'Fecha de envío' });
+  });
+
+  it('reads UTF-16 ("Unicode text" from Excel) and refuses a UTF-8 BOM over Latin-1 bytes', async () => {
+    store = await openTestStore();
+    const r = await run('', { file: bigReport(2_000, { encoding: 'utf16le', note: 'Ñandú' }) });
+    expect(r).toMatchObject({ encoding: 'utf-16le', rows: 2_000, messages: 2_000 });
+    expect(r.columns.recipient).toBe('Teléfono');
+    const mislabeled = bigReport(10, { encoding: 'latin1', bom: true, note: 'Ñandú' });
+    await expect(run('', { file: mislabeled })).rejects.toThrow(/the file is not valid UTF-8 \(it starts with a UTF-8 byte-order mark\)/);
+    const strict = messagingConfig('  sms: { encoding: utf-8 }\n');
+    await expect(run('', { file: bigReport(10, { encoding: 'latin1', note: 'Ñandú' }), messaging: strict })).rejects.toThrow(/not valid UTF-8 \(set encoding: latin1 or auto\)/);
+    expect(await store.db.selectFrom('message_imports').select('import_id').execute()).toHaveLength(1);
+  });
+
+  it('a file that changes after it was checked is refused, and nothing is stored', async () => {
+    store = await openTestStore();
+    const file = bigReport(5_000);
+    const opts = { channel: 'sms' as const, kind: 'delivery' as const, file, messaging: messagingConfig(), defaultTimeZone: 'UTC', env: ENV };
+    const checked = await checkSendsImport(opts);
+    expect(checked).toMatchObject({ rows: 5_000, encoding: 'utf-8', delimiter: ',' });
+    appendFileSync(file, '+52 55 77777777,1,2021-10-04 09:00,Entregado,aviso\r\n');
+    await expect(importSends(store, opts, checked)).rejects.toThrow(/the file changed while it was being imported; import it again/);
+    writeFileSync(file, readFileSync(file, 'utf8').replace('Entregado', 'Perdido'));
+    await expect(importSends(store, opts, checked)).rejects.toThrow(/the file changed while it was being imported.*\n.*line 3, column "Estado": unknown status "Perdido"/s);
+    expect(await store.db.selectFrom('message_sends').select('recipient_hash').execute()).toEqual([]);
+    expect(await store.db.selectFrom('message_imports').select('import_id').execute()).toEqual([]);
+  });
+});
+
 describe('import-sends: the salted hash', () => {
   it('stores no phone number or address anywhere in the database file', async () => {
     const file = tempDbPath();
@@ -217,7 +301,7 @@ describe('import-sends: the salted hash', () => {
   it('refuses a different key instead of counting every message again', async () => {
     store = await openTestStore();
     await run('sms-report-bom.csv');
-    await expect(run('sms-report-bom.csv', { env: { PAUTA_MESSAGING_SALT: 'another-key-0123456789' } })).rejects.toThrow(
+    await expect(run('sms-report-bom.csv', { env: { PAUTA_MESSAGING_SALT: 'wINf5TDOLDqjR2lxGlOh1oI9GjR5c9p5hMlmVglWgVU=' } })).rejects.toThrow(
       /PAUTA_MESSAGING_SALT holds a different key from the one earlier imports used/,
     );
     expect(await store.db.selectFrom('message_imports').select('import_id').execute()).toHaveLength(1);
@@ -226,9 +310,51 @@ describe('import-sends: the salted hash', () => {
   it('needs the key: a clear message when the variable is missing or too short', async () => {
     store = await openTestStore();
     await expect(run('sms-report-bom.csv', { env: {} })).rejects.toThrow(/environment variable PAUTA_MESSAGING_SALT is not set.*same value for every import/s);
-    await expect(run('sms-report-bom.csv', { env: { PAUTA_MESSAGING_SALT: 'short' } })).rejects.toThrow(/at least 16 characters/);
+    await expect(run('sms-report-bom.csv', { env: { PAUTA_MESSAGING_SALT: 'short' } })).rejects.toThrow(/at least 32 characters/);
     const messaging = messagingConfig('  salt_env: SENDS_KEY\n');
     await expect(run('sms-report-bom.csv', { messaging, env: ENV })).rejects.toThrow(/SENDS_KEY is not set/);
+  });
+});
+
+describe('import-sends: a weak key is refused', () => {
+  const refusal = async (key: string) => {
+    const error = (await run('sms-report-bom.csv', { env: { PAUTA_MESSAGING_SALT: key } }).catch((e: unknown) => e)) as Error;
+    expect(error, key).toBeInstanceOf(Error);
+    // The variable is named; the key, or any part of it, never is.
+    expect(error.message).toMatch(/^PAUTA_MESSAGING_SALT: /);
+    expect(error.message).toContain('openssl rand -base64 32');
+    expect(error.message).not.toContain(key.slice(0, 8));
+    return error.message;
+  };
+
+  it('too short, or a key that repeats itself', async () => {
+    store = await openTestStore();
+    expect(await refusal('9f86d081884c7d659a2feaa0c55ad01')).toMatch(/must be at least 32 characters \(it has 31\)/);
+    expect(await refusal('a'.repeat(16))).toMatch(/must be at least 32 characters/);
+    for (const key of ['a'.repeat(40), 'ab'.repeat(20), 'Password123!Password123!Pass1234', 'aaaabbbbccccddddeeeeffffgggghhhh', `${'x'.repeat(39)}y`]) {
+      expect(await refusal(key)).toMatch(/repeats itself/);
+    }
+  });
+
+  it('a run of sequential characters, or too little entropy', async () => {
+    store = await openTestStore();
+    for (const key of ['abcdefghijklmnopqrstuvwxyz0123456789', 'sample-key-0123456789abcdef0123456789', 'zyxwvutsrqponmlkjihgfedcbaZYXWVUTS']) {
+      expect(await refusal(key)).toMatch(/a run of 8 or more sequential characters/);
+    }
+    // Three letters shuffled: no repetition or run to speak of, but about 63 bits at most.
+    expect(await refusal('bcbdbcdcbdbbcdcbdcbbdcdbcbdcbdbcdbcbddcb')).toMatch(/is too predictable \(an estimated \d+ bits, at least 80 needed: too few different characters\)/);
+    expect(await store.db.selectFrom('message_imports').select('import_id').execute()).toEqual([]);
+  });
+
+  it('accepts keys from a random generator, and the demo\'s key', async () => {
+    for (const key of [
+      'FfV9R3aPORuZ2C+gOtOYXRohxTHr1uB9v/FETc5aAto=', // openssl rand -base64 32
+      '60a6eb3269212d1fe942966c9892c43c', // openssl rand -hex 16: 128 bits, the shortest accepted form
+      '9586c2954819a2bacb35d556fa8f9ce2ded82f6c26606c77b08977e6b4ab98a6', // openssl rand -hex 32
+      DEMO_MESSAGING_KEY,
+    ]) {
+      expect(keyWeakness(key), key).toBeUndefined();
+    }
   });
 });
 

@@ -127,9 +127,18 @@ describe('pacing against a linear plan', () => {
       projectedFinal: 9_500,
       reachedOn: null,
       reachDate: null,
-      status: 'on_track', // −5 %: on the tolerance's edge
+      status: 'not_reached', // 5 % short: the period is over, so no longer "on track"
     });
-    expect(pace(daily, addDays(END, 20), 4).status).toBe('behind');
+    expect(pace(daily, addDays(END, 20), 4).status).toBe('not_reached');
+    // The day the period ends it is still running, and judged against the plan.
+    expect(pace(daily, END).status).toBe('on_track');
+  });
+
+  it('after the period: reached means the whole target, whatever the tolerance', () => {
+    const short = pace(series(START, END, (_d, i) => (i === 0 ? 99 : 100)), addDays(END, 1), 50);
+    expect(short).toMatchObject({ phase: 'ended', achieved: 9_999, status: 'not_reached' });
+    const exact = pace(series(START, END, () => 100), addDays(END, 1));
+    expect(exact).toMatchObject({ phase: 'ended', achieved: 10_000, status: 'reached', reachedOn: END });
   });
 
   it('after the period with the target met: the day it was reached', () => {
@@ -137,7 +146,7 @@ describe('pacing against a linear plan', () => {
     const p = pace(daily, addDays(END, 1));
     expect(p.reachedOn).toBe(addDays(START, 79)); // 80 × 125 = 10,000
     expect(p.reachDate).toBe(p.reachedOn);
-    expect(p.status).toBe('ahead');
+    expect(p.status).toBe('reached');
   });
 
   it('the run-rate of the first days covers only the days elapsed', () => {

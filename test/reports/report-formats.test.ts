@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PautaConfig } from '../../src/config/load.ts';
 import { CSV_TABLES, reportCsvTables } from '../../src/report/csv.ts';
 import { reportHtml } from '../../src/report/html.ts';
+import { reportJson } from '../../src/report/json.ts';
 import { markSimulated } from '../../src/report/meta.ts';
 import { buildReport, type ReportData } from '../../src/report/model.ts';
 import { reportTable } from '../../src/report/table.ts';
@@ -80,6 +81,78 @@ describe('CSV report', () => {
     expect(rows('messaging').map((r) => `${r.channel}/${r.send}`)).toEqual(['sms/1', 'sms/2', 'sms/total', 'email/1', 'email/2', 'email/total']);
     // Names with commas or quotes survive the round trip.
     expect(targets[1]!.name).toBe('Campañas en YouTube y Twitter');
+  });
+
+  it('text a spreadsheet would run as a formula is neutralised; negative numbers stay numbers', () => {
+    // OWASP's CSV injection rule: a cell starting with = + - @ tab or carriage return.
+    const names = ['=HYPERLINK("https://example.org/x","clic")', '+1+cmd|\' /C calc\'!A0', '-2+3', '@SUM(A1:A9)', '\t=1+1', '\r=1+1'];
+    const evil = {
+      ...report,
+      impressions: { ...report.impressions, targets: report.impressions.targets.map((t, i) => ({ ...t, name: names[i]!, targetId: names[i + 2]! })) },
+    };
+    const evilTables = reportCsvTables(evil, 'es');
+    const parsed = parse(evilTables.targets, { columns: true }) as Record<string, string>[];
+    expect(parsed.map((r) => [r.target_id, r.name])).toEqual([
+      ["'-2+3", '\'=HYPERLINK("https://example.org/x","clic")'],
+      ["'@SUM(A1:A9)", "'+1+cmd|' /C calc'!A0"],
+      ['total', report.impressions.total.name],
+    ]);
+    for (const text of Object.values(evilTables)) {
+      for (const row of parse(text) as string[][]) for (const c of row) expect(c, c).not.toMatch(/^[=+@\t\r]/);
+    }
+    // A target behind its plan: its variance is written as a plain negative number, not text.
+    const behind = (parse(tables().targets, { columns: true }) as Record<string, string>[]).filter((r) => Number(r.variance) < 0);
+    expect(behind.length).toBeGreaterThan(0);
+    for (const r of behind) expect(r.variance).toMatch(/^-\d+$/);
+    expect(report.pacing.some((p) => p.variance < 0)).toBe(true);
+  });
+});
+
+describe('a closed period says whether the target was reached, in every format', () => {
+  let closed: ReportData;
+  beforeAll(async () => {
+    closed = await buildReport(store, config, { asOf: '2022-01-10', now: new Date('2022-01-11T09:00:00Z') });
+  });
+
+  it('reached or not, per target and for the total', () => {
+    const outcome = (achieved: number, projected: number) => (achieved >= projected ? 'reached' : 'not_reached');
+    expect(closed.pacing.map((p) => [p.phase, p.status])).toEqual(
+      closed.impressions.targets.map((t) => ['ended', outcome(t.achieved, t.projected)]),
+    );
+    // The sample world delivers each target short of its plan: both read "not reached".
+    expect(closed.pacing.map((p) => p.status)).toEqual(['not_reached', 'not_reached']);
+    expect(closed.totalPacing).toMatchObject({ phase: 'ended', status: 'not_reached' });
+    // While the period runs, the pacing statuses stay.
+    expect(['ahead', 'on_track', 'behind']).toContain(report.totalPacing.status);
+  });
+
+  it('table, JSON, CSV and HTML, in Spanish and English', () => {
+    const es = reportTable(closed, { lang: 'es' });
+    expect(es).toMatch(/Impresiones \(logradas ÷ proyectadas\)\s+[\d,]+\s+780,205\s+[\d.]+ %\s+Meta no alcanzada$/m);
+    expect(es).toContain('Meta no alcanzada (periodo concluido)');
+    expect(es).not.toMatch(/En ritmo|Atrasado|Adelantado/);
+    expect(reportTable(closed, { lang: 'en' })).toContain('Target not reached (period ended)');
+    const json = reportJson(closed);
+    expect(json.indicators[0]!.status).toBe('not_reached');
+    expect(json.impressions.targets.map((t) => t.pacing.status)).toEqual(['not_reached', 'not_reached']);
+    expect(json.impressions.total.pacing.status).toBe('not_reached');
+    const targets = parse(reportCsvTables(closed, 'es').targets, { columns: true }) as Record<string, string>[];
+    expect(targets.map((t) => [t.target_id, t.status, t.phase])).toEqual([
+      ['programmatic', 'not_reached', 'ended'],
+      ['social', 'not_reached', 'ended'],
+      ['total', 'not_reached', 'ended'],
+    ]);
+    expect((parse(reportCsvTables(closed, 'es').indicators, { columns: true }) as Record<string, string>[])[0]!.status).toBe('not_reached');
+    const html = reportHtml(closed, { lang: 'es' });
+    expect(html).toContain('<span class="badge not-reached" data-status="not_reached">Meta no alcanzada</span>');
+    expect(reportHtml(closed, { lang: 'en' })).toContain('>Target not reached</span>');
+  });
+
+  it('a target met by the end reads "Meta alcanzada"', () => {
+    const met = { ...closed, pacing: closed.pacing.map((p) => ({ ...p, status: 'reached' as const })) };
+    expect(reportTable(met, { lang: 'es' })).toContain('Meta alcanzada (periodo concluido)');
+    expect(reportTable(met, { lang: 'en' })).toContain('Target reached (period ended)');
+    expect(reportHtml(met, { lang: 'es' })).toContain('<span class="badge reached" data-status="reached">Meta alcanzada</span>');
   });
 });
 

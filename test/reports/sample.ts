@@ -10,7 +10,7 @@ import type { Store } from '../../src/store/store.ts';
 import { TARGETS_YAML, openTestStore, tempDir } from '../helpers/app.ts';
 import { seedSimWorld } from './seed.ts';
 
-export const SAMPLE_KEY_ENV = { PAUTA_MESSAGING_SALT: 'sample-key-0123456789abcdef' };
+export const SAMPLE_KEY_ENV = { PAUTA_MESSAGING_SALT: 'FfV9R3aPORuZ2C+gOtOYXRohxTHr1uB9v/FETc5aAto=' };
 
 export function sampleConfig(): PautaConfig {
   return parseConfig(`${TARGETS_YAML}\nmessaging:\n  time_zone: America/Mexico_City\n`, 'sample.yaml', new Map());

@@ -131,6 +131,21 @@ describe('config problems found before anything runs', () => {
     expect(new Set(lines).size).toBe(lines.length);
     for (const l of lines.slice(1)) expect(l).toMatch(/^ {2}.+: YAML: .+ at line 1, column \d+$/);
   });
+
+  it('a YAML alias bomb exits 2 naming the file, and creates no database', () => {
+    const dir = tempDir();
+    const cfg = path.join(dir, 'laughs.yaml');
+    const levels = 'abcdefghi'.split('');
+    const bomb = levels.map((l, i) => `${l}: &${l} [${Array(9).fill(i === 0 ? '"lol"' : `*${levels[i - 1]}`).join(', ')}]`).join('\n');
+    writeFileSync(cfg, `${bomb}\ntargets: *i\n`);
+    const db = path.join(dir, 'never', 'p.sqlite');
+    const r = pauta(['check', '--config', cfg, '--db', db]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      `pauta: ${cfg}: invalid configuration\n  ${cfg}: YAML: aliases expand into too many values (an "alias bomb"?): write the values out, or use fewer aliases\n`,
+    );
+    expect(() => readFileSync(db)).toThrow();
+  });
 });
 
 describe('demo, sandbox and global options', () => {

@@ -1,0 +1,31 @@
+// One `importSends` of a generated delivery report into a fresh database, in its own process so
+// its peak memory is its own: prints rows, messages, milliseconds and peak RSS / heap as JSON.
+import { importSends } from '../src/messaging/import.ts';
+import { Store } from '../src/store/store.ts';
+
+const [file, db] = process.argv.slice(2) as [string, string];
+let peakHeap = 0;
+const sampler = setInterval(() => {
+  peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+}, 20);
+const t0 = performance.now();
+const store = await Store.open(db);
+try {
+  const r = await importSends(store, {
+    channel: 'sms',
+    kind: 'delivery',
+    file,
+    messaging: undefined,
+    defaultTimeZone: 'America/Mexico_City',
+    env: { PAUTA_MESSAGING_SALT: process.env.BENCH_SALT },
+  });
+  const ms = performance.now() - t0;
+  clearInterval(sampler);
+  peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+  process.stdout.write(
+    `${JSON.stringify({ rows: r.rows, messages: r.messages, newMessages: r.newMessages, ms, cpuMs: (process.cpuUsage().user + process.cpuUsage().system) / 1000, maxRssMb: process.resourceUsage().maxRSS / 1024, peakHeapMb: peakHeap / 2 ** 20 })}\n`,
+  );
+} finally {
+  clearInterval(sampler);
+  await store.close();
+}
