@@ -1,7 +1,7 @@
 // Everything a report shows, computed once from the stored data as of a date; the formats
 // (table, json, csv, html) only lay it out.
 import type { PautaConfig } from '../config/load.ts';
-import { eachDate, minDate, type IsoDate } from '../core/dates.ts';
+import { eachDate, localYesterday, minDate, type IsoDate } from '../core/dates.ts';
 import { impressionsIndicator, type ImpressionsIndicator } from '../indicators/impressions.ts';
 import { messagingIndicator, type MessagingIndicator } from '../indicators/messaging.ts';
 import { combinedPacing, expectedThrough, planOf, targetPacing, type Pacing } from '../indicators/pacing.ts';
@@ -38,6 +38,11 @@ export interface BuildOptions {
   now?: Date;
   /** Overrides the database's `meta.simulated`. */
   simulated?: boolean;
+}
+
+/** The date a report judges unless told otherwise: yesterday in schedule.timezone (platforms report whole days). */
+export function defaultAsOf(now: Date, config: Pick<PautaConfig, 'schedule'>): IsoDate {
+  return localYesterday(now, config.schedule.timezone);
 }
 
 export async function buildReport(
