@@ -2,7 +2,6 @@
 // part, through the team's SMTP server with nodemailer (https://nodemailer.com/smtp/). The
 // password comes from the environment variable the config names and is masked in every message.
 import { readFileSync } from 'node:fs';
-import nodemailer from 'nodemailer';
 import type { ReportEmailConfig, SmtpConfig } from '../config/schema.ts';
 import { UsageError, describeError } from '../core/errors.ts';
 import { readSecret, redact, SecretMissingError } from '../core/redact.ts';
@@ -100,7 +99,10 @@ export async function sendReportEmail(
   message: ReportMessage,
   opts: { env?: NodeJS.ProcessEnv; signal?: AbortSignal | undefined } = {},
 ): Promise<EmailSent> {
-  const transport = nodemailer.createTransport(transportOptions(settings.smtp, opts.env ?? process.env));
+  const options = transportOptions(settings.smtp, opts.env ?? process.env);
+  // Loaded when a message goes out, not with every command of the CLI.
+  const { default: nodemailer } = await import('nodemailer');
+  const transport = nodemailer.createTransport(options);
   try {
     const info = await transport.sendMail({
       from: settings.from,
