@@ -5,7 +5,6 @@ import { readFileSync } from 'node:fs';
 import type { ReportEmailConfig, SmtpConfig } from '../config/schema.ts';
 import { UsageError, describeError } from '../core/errors.ts';
 import { readSecret, redact, SecretMissingError } from '../core/redact.ts';
-import { hasProblem } from './freshness.ts';
 import { reportHtml } from './html.ts';
 import { LABELS, formatDate, formatPct, type Lang } from './labels.ts';
 import type { ReportData } from './model.ts';
@@ -17,10 +16,10 @@ export interface ReportMessage {
   text: string;
 }
 
-/** Subject: the date judged and the headline percentage, and which sources are missing if any. */
+/** Subject: the date judged and the headline percentage, and the sources whose data stop short of it. */
 export function reportMessage(report: ReportData, lang: Lang): ReportMessage {
   const L = LABELS[lang];
-  const missing = report.sources.filter(hasProblem).map((s) => s.sourceId);
+  const missing = report.sources.filter((s) => !s.complete).map((s) => s.sourceId);
   const subject = [
     report.simulated ? `[${L.simulated}] ` : '',
     `${L.reportTitle} ${L.asOf} ${formatDate(report.asOf, lang)} — ${L.impressions}: ${formatPct(report.impressions.total.pct, lang)}`,
