@@ -33,7 +33,6 @@ function longDate(date: IsoDate, lang: Lang): string {
   return new Intl.DateTimeFormat(LOCALE[lang], { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${date}T00:00:00Z`));
 }
 
-
 function badge(status: PacingStatus, L: Labels): string {
   return `<span class="badge ${STATUS_CLASS[status]}" data-status="${status}">${esc(L.statusWord[status])}</span>`;
 }
