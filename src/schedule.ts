@@ -2,7 +2,8 @@
 // time zone; each tick runs every enabled source through the runner — yesterday in each account's
 // zone, the lookback and any gap since the cursor — exactly as `pauta run` does. A source that
 // fails is reported and simply tried again at the next tick (its cursor has not moved); the
-// others go on. At start-up, a run that was due while the daemon was down is made at once.
+// others go on. At start-up, a run that was due while the daemon was down is made at once. When the
+// config has `report:`, each tick ends by publishing the report (src/daemon/publish.ts).
 import { hostname } from 'node:os';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { ConnectorRegistry, PautaConfig } from './config/load.ts';
@@ -11,6 +12,7 @@ import type { Logger } from './core/log.ts';
 import { CronSchedule } from './daemon/cron.ts';
 import { startHealthServer, type HealthServer } from './daemon/health.ts';
 import { DaemonMetrics } from './daemon/metrics.ts';
+import { ReportPublisher, type PublishResult } from './daemon/publish.ts';
 import { Runner, newRunId, type SourceRunResult } from './ingest/runner.ts';
 import type { RetryPolicy } from './ingest/retry.ts';
 import { sourceStatus } from './ingest/status.ts';
@@ -38,6 +40,8 @@ export interface TickReport {
   reason: string;
   startedAt: Date;
   results: SourceRunResult[];
+  /** What was published after the run (when the config has `report:`). */
+  published?: PublishResult | undefined;
 }
 
 /**
@@ -54,6 +58,7 @@ export class Daemon {
   private current: Promise<TickReport | undefined> | undefined;
   private task: ScheduledTask | undefined;
   private health: HealthServer | undefined;
+  private readonly publisher: ReportPublisher | undefined;
   private lastTickAt: Date | undefined;
   private stopping: Promise<void> | undefined;
   private resolveStopped!: () => void;
@@ -65,6 +70,8 @@ export class Daemon {
     this.schedule = new CronSchedule(deps.config.schedule.cron, deps.config.schedule.timezone);
     this.metrics = new DaemonMetrics(deps.config.sources.filter((s) => s.enabled).map((s) => s.id));
     this.holder = deps.holder ?? `daemon@${hostname()}:${process.pid}`;
+    const { config, store, log, env, now } = deps;
+    this.publisher = config.report && new ReportPublisher(config.report, { config, store, log, env, now, metrics: this.metrics, signal: this.signal });
   }
 
   private now(): Date {
@@ -146,7 +153,8 @@ export class Daemon {
     if (failed.length > 0) log.error({ ...summary, failed }, `scheduled run finished; ${failed.join(', ')} failed and will be tried again at the next run`);
     else if (unfinished.length > 0) log.warn({ ...summary, unfinished }, 'scheduled run finished; some sources did not run to the end');
     else log.info(summary, 'scheduled run finished');
-    return { runId, reason, startedAt, results };
+    const published = await this.publisher?.publish({ runId, startedAt });
+    return { runId, reason, startedAt, results, published };
   }
 
   /**

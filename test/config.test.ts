@@ -131,3 +131,49 @@ describe('name patterns run in linear time', () => {
     ]);
   });
 });
+
+describe('config: report', () => {
+  const EMAIL = `
+  email:
+    from: "Indicadores <pauta@example.org>"
+    to: [equipo@example.org]
+    smtp: { host: smtp.example.org, user: pauta@example.org, password_env: PAUTA_SMTP_PASSWORD }
+`;
+
+  it('reads the page, the e-mail and their defaults', () => {
+    const cfg = parseConfig(`${TARGETS_YAML}\nreport:\n  html: /srv/www/pauta/index.html\n  file_mode: "0644"\n${EMAIL}`, 'pauta.yaml', registry);
+    expect(cfg.report).toEqual({
+      lang: 'es',
+      html: '/srv/www/pauta/index.html',
+      file_mode: 0o644,
+      email: {
+        when: 'every_run',
+        from: 'Indicadores <pauta@example.org>',
+        to: ['equipo@example.org'],
+        smtp: { host: 'smtp.example.org', port: 587, security: 'starttls', user: 'pauta@example.org', password_env: 'PAUTA_SMTP_PASSWORD' },
+      },
+    });
+  });
+
+  it('names the key of each problem', () => {
+    expect(problems(`${TARGETS_YAML}\nreport:\n  lang: fr\n  html: index.html\n`)).toEqual(['report.lang: Invalid option: expected one of "es"|"en"']);
+    expect(problems(`${TARGETS_YAML}\nreport:\n  lang: en\n`)).toEqual(['report: give at least one of html, json, csv or email']);
+    expect(problems(`${TARGETS_YAML}\nreport:\n  html: index.html\n  file_mode: 0644\n`)).toEqual(['report.file_mode: expected an octal mode in quotes, like "0644"']);
+    expect(problems(`${TARGETS_YAML}\nreport:\n  html: index.html\n  file_mode: "0666"\n`)).toEqual(['report.file_mode: group and others must not write (no 0020 or 0002 bit)']);
+    expect(problems(`${TARGETS_YAML}\nreport:\n  email:\n    when: daily\n    from: pauta\n    to: []\n    smtp: { host: smtp.example.org, user: pauta, password_env: s3cr3t-Value }\n`)).toEqual([
+      'report.email.when: Invalid option: expected one of "every_run"|"weekdays"|"status_change"',
+      'report.email.from: expected an e-mail address, or "Name <address>"',
+      'report.email.to: at least one recipient is needed',
+      'report.email.smtp.password_env: expected the NAME of an environment variable (like GOOGLE_ADS_REFRESH_TOKEN), not the secret itself',
+    ]);
+    expect(problems(`${TARGETS_YAML}\nreport:\n  email:\n    from: a@example.org\n    to: [b@example.org]\n    smtp: { host: smtp.example.org, user: a, password_env: PAUTA_SMTP_PASSWORD, password: x }\n`)).toEqual([
+      'report.email.smtp: Unrecognized key: "password"',
+    ]);
+    expect(problems(`${TARGETS_YAML}\nreport:\n  email:\n    from: a@example.org\n    to: [b@example.org]\n    smtp: { host: smtp.example.org, port: 25, security: none, user: a, password_env: PAUTA_SMTP_PASSWORD }\n`)).toEqual([
+      'report.email.smtp.security: security: none would send the password unencrypted; use starttls or tls',
+    ]);
+    expect(problems(`${TARGETS_YAML}\nreport:\n  email:\n    from: a@example.org\n    to: [b@example.org]\n    smtp: { host: smtp.example.org, user: a }\n`)).toEqual([
+      'report.email.smtp.password_env: a user needs password_env (the variable holding its password)',
+    ]);
+  });
+});

@@ -1,18 +1,18 @@
-// `pauta report [--as-of D] [--format table|json|csv|html] [--lang es|en] [--out F]`.
+// `pauta report [--as-of D] [--format table|json|csv|html] [--lang es|en] [--out F] [--send]`.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { localYesterday } from '../core/dates.ts';
 import { syncMessagingSchedule } from '../messaging/schedule.ts';
 import { CSV_TABLES, reportCsvTables } from '../report/csv.ts';
 import { reportHtml } from '../report/html.ts';
 import { reportJson } from '../report/json.ts';
-import { buildReport } from '../report/model.ts';
+import { buildReport, defaultAsOf } from '../report/model.ts';
 import { reportTable } from '../report/table.ts';
 import { DEMO_DB_PATH } from '../config/load.ts';
 import { UsageError } from '../core/errors.ts';
 import { action, globalOptions, openApp, type App } from './app.ts';
 import { parseChoice, parseDateOption } from './args.ts';
+import { checkSendOptions, sendLang, sendReportByHand } from './report-send.ts';
 
 export const REPORT_FORMATS = ['table', 'json', 'csv', 'html'] as const;
 
@@ -22,6 +22,7 @@ interface ReportOptions {
   lang?: string;
   out?: string;
   table?: string;
+  send?: boolean;
 }
 
 /** A report of the default, empty database right after `npm run demo` most likely wanted the demo's file. */
@@ -58,6 +59,7 @@ export function registerReportCommand(program: Command): void {
     .option('--lang <lang>', 'es or en', 'es')
     .option('--out <path>', 'write to this file (for csv without --table: a directory, one file per table) instead of stdout')
     .option('--table <name>', `with --format csv: only this table (${CSV_TABLES.join(', ')}; default indicators to stdout, all with --out)`)
+    .option('--send', 'e-mail the report now as report.email sends it after each run (to test the settings), instead of printing it')
     .action(
       action(async (opts: ReportOptions, cmd: Command) => {
         const format = parseChoice('format', opts.format, REPORT_FORMATS, 'table');
@@ -67,12 +69,14 @@ export function registerReportCommand(program: Command): void {
           throw new UsageError(`--table ${opts.table}: a table of the CSV report; add --format csv (the ${format} report has every table)`);
         }
         const explicitAsOf = parseDateOption('as-of', opts.asOf);
+        if (opts.send) checkSendOptions(cmd);
         const app = await openApp(globalOptions(cmd), {});
         try {
           await syncMessagingSchedule(app.store, app.config.messaging);
           // Platforms report whole days, so today has no data yet: yesterday is the natural cut.
-          const asOf = explicitAsOf ?? localYesterday(new Date(), app.config.schedule.timezone);
+          const asOf = explicitAsOf ?? defaultAsOf(new Date(), app.config);
           const report = await buildReport(app.store, app.config, { asOf });
+          if (opts.send) return await sendReportByHand(app.config, report, sendLang(cmd, app.config, lang));
           await hintDemoDatabase(app, globalOptions(cmd).db !== undefined || Boolean(process.env.PAUTA_DB));
           if (format === 'csv') {
             const tables = reportCsvTables(report, lang);

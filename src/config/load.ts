@@ -6,7 +6,7 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { UsageError, describeError } from '../core/errors.ts';
 import { PLATFORMS, type Connector, type SourceConfigBase } from '../connectors/types.ts';
-import { configFileSchema, type HealthConfig, type MessagingConfig, type ScheduleConfig, type TargetConfig } from './schema.ts';
+import { configFileSchema, type HealthConfig, type MessagingConfig, type ReportConfig, type ScheduleConfig, type TargetConfig } from './schema.ts';
 
 export const DEFAULT_CONFIG_PATH = 'config/pauta.yaml';
 export const DEFAULT_DB_PATH = 'data/pauta.sqlite';
@@ -22,6 +22,8 @@ export interface PautaConfig {
   sources: SourceConfigBase[];
   targets: TargetConfig[];
   messaging?: MessagingConfig | undefined;
+  /** What the daemon publishes after each scheduled run (README "Daily report"). */
+  report?: ReportConfig | undefined;
 }
 
 export type ConnectorRegistry = ReadonlyMap<string, Connector<any>>;
@@ -146,5 +148,6 @@ export function parseConfigObject(raw: unknown, file: string, registry: Connecto
     sources,
     targets: cfg.targets,
     messaging: cfg.messaging,
+    report: cfg.report,
   };
 }

@@ -128,6 +128,63 @@ export const messagingSchema = z.strictObject({
   email: messagingChannelSchema.optional(),
 });
 
+/** An SMTP server's settings; the password only by the name of the variable that holds it. */
+export const smtpSchema = z
+  .strictObject({
+    host: z.string().min(1),
+    port: z.number().int().min(1).max(65535).default(587),
+    /** `starttls`: plain connection upgraded with STARTTLS, refused if the server cannot; `tls`: TLS from the first byte (port 465); `none`: no encryption (a relay on this machine). */
+    security: z.enum(['starttls', 'tls', 'none']).default('starttls'),
+    user: z.string().min(1).optional(),
+    password_env: envVarName.optional(),
+    /** PEM file of the certificate authority (or the self-signed certificate) the server's certificate must chain to, besides the system's. */
+    ca_file: z.string().min(1).optional(),
+  })
+  .superRefine((s, ctx) => {
+    if (s.user !== undefined && s.password_env === undefined) ctx.addIssue({ code: 'custom', message: 'a user needs password_env (the variable holding its password)', path: ['password_env'] });
+    if (s.password_env !== undefined && s.user === undefined) ctx.addIssue({ code: 'custom', message: 'password_env needs a user', path: ['user'] });
+    if (s.security === 'none' && s.user !== undefined) ctx.addIssue({ code: 'custom', message: 'security: none would send the password unencrypted; use starttls or tls', path: ['security'] });
+  });
+
+/** An address, or a display name with the address in angle brackets ("Pauta <pauta@example.org>"). */
+const mailbox = z.string().regex(/^(?:[^<>]*<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/, { message: 'expected an e-mail address, or "Name <address>"' });
+
+export const REPORT_EMAIL_WHEN = ['every_run', 'weekdays', 'status_change'] as const;
+
+export const reportEmailSchema = z.strictObject({
+  /** After every scheduled run; only runs on Monday to Friday (schedule.timezone); or only when a status on the page changed. */
+  when: z.enum(REPORT_EMAIL_WHEN).default('every_run'),
+  from: mailbox,
+  to: z.array(mailbox).min(1, { message: 'at least one recipient is needed' }),
+  smtp: smtpSchema,
+});
+
+/** A file mode in quotes ("0644"): the owner must read and write, nobody else may write. */
+const fileMode = z
+  .string({ message: 'expected an octal mode in quotes, like "0644"' })
+  .regex(/^0?[0-7]{3}$/, { message: 'expected an octal mode in quotes, like "0644"' })
+  .transform((s) => Number.parseInt(s, 8))
+  .refine((m) => (m & 0o600) === 0o600, { message: 'the owner must be able to read and write (at least 0600)' })
+  .refine((m) => (m & 0o022) === 0, { message: 'group and others must not write (no 0020 or 0002 bit)' });
+
+/** What the daemon publishes after every scheduled run: the report as of yesterday in schedule.timezone. */
+export const reportSchema = z
+  .strictObject({
+    lang: z.enum(['es', 'en']).default('es'),
+    /** The HTML page, replaced whole after each run. */
+    html: z.string().min(1).optional(),
+    /** The JSON report (README "Report JSON"). */
+    json: z.string().min(1).optional(),
+    /** A directory: one CSV file per table. */
+    csv: z.string().min(1).optional(),
+    /** Mode of the files written (directories created get the matching x bits); private (0600) unless given. */
+    file_mode: fileMode.optional(),
+    email: reportEmailSchema.optional(),
+  })
+  .refine((r) => r.html !== undefined || r.json !== undefined || r.csv !== undefined || r.email !== undefined, {
+    message: 'give at least one of html, json, csv or email',
+  });
+
 /** The file as written, before each source is checked against its platform's schema. */
 export const configFileSchema = z.strictObject({
   database: z.string().min(1, { message: 'expected a file path (an empty one would be a temporary database, lost at exit)' }).optional(),
@@ -136,6 +193,7 @@ export const configFileSchema = z.strictObject({
   sources: z.array(z.looseObject({ id: slug, platform: z.string() })).default([]),
   targets: z.array(targetSchema).min(1, { message: 'at least one target is needed' }),
   messaging: messagingSchema.optional(),
+  report: reportSchema.optional(),
 });
 
 export type TargetConfig = z.infer<typeof targetSchema>;
@@ -145,3 +203,6 @@ export type HealthConfig = z.infer<typeof healthSchema>;
 export type PacingConfig = z.infer<typeof pacingSchema>;
 export type MessagingConfig = z.infer<typeof messagingSchema>;
 export type MessagingChannelConfig = z.infer<typeof messagingChannelSchema>;
+export type ReportConfig = z.infer<typeof reportSchema>;
+export type ReportEmailConfig = z.infer<typeof reportEmailSchema>;
+export type SmtpConfig = z.infer<typeof smtpSchema>;

@@ -21,6 +21,7 @@ export class DaemonMetrics {
   private readonly sources = new Map<string, SourceCounters>();
   private ticks = 0;
   private skippedTicks = 0;
+  private readonly report = { published: 0, publishFailures: 0, lastPublishedAt: undefined as Date | undefined, emailsSent: 0, emailFailures: 0 };
 
   constructor(sourceIds: readonly string[]) {
     for (const id of sourceIds) this.counters(id);
@@ -52,6 +53,20 @@ export class DaemonMetrics {
     this.skippedTicks += 1;
   }
 
+  /** The report's files after a run: all written, or one of them failed (the earlier ones stand). */
+  recordPublish(ok: boolean, at: Date): void {
+    if (ok) {
+      this.report.published += 1;
+      this.report.lastPublishedAt = at;
+    } else this.report.publishFailures += 1;
+  }
+
+  /** The report's e-mail after a run: sent, or not (a skipped one by the `when` rule is neither). */
+  recordEmail(ok: boolean): void {
+    if (ok) this.report.emailsSent += 1;
+    else this.report.emailFailures += 1;
+  }
+
   render(status: readonly SourceStatusLine[], clock: DaemonClock): string {
     const out: string[] = [];
     const family = (name: string, type: 'gauge' | 'counter', help: string, samples: string[]) => {
@@ -76,6 +91,16 @@ export class DaemonMetrics {
     family('pauta_daemon_ticks_total', 'counter', 'Scheduled runs started by this process.', [sample('pauta_daemon_ticks_total', {}, this.ticks)]);
     family('pauta_daemon_ticks_skipped_total', 'counter', 'Scheduled runs skipped because the previous one was still running.',
       [sample('pauta_daemon_ticks_skipped_total', {}, this.skippedTicks)]);
+    family('pauta_report_published_total', 'counter', 'Scheduled runs after which every report file was written.', [sample('pauta_report_published_total', {}, this.report.published)]);
+    family('pauta_report_publish_failures_total', 'counter', 'Scheduled runs after which a report file could not be written.',
+      [sample('pauta_report_publish_failures_total', {}, this.report.publishFailures)]);
+    family('pauta_report_emails_sent_total', 'counter', 'Report e-mails the SMTP server accepted.', [sample('pauta_report_emails_sent_total', {}, this.report.emailsSent)]);
+    family('pauta_report_email_failures_total', 'counter', 'Report e-mails that could not be sent (server unreachable, login or message refused, settings unusable).',
+      [sample('pauta_report_email_failures_total', {}, this.report.emailFailures)]);
+    if (this.report.lastPublishedAt) {
+      family('pauta_report_last_published_timestamp_seconds', 'gauge', 'When the report files were last written whole (Unix time).',
+        [sample('pauta_report_last_published_timestamp_seconds', {}, this.report.lastPublishedAt.getTime() / 1000)]);
+    }
     if (clock.lastTickAt) {
       family('pauta_daemon_last_tick_timestamp_seconds', 'gauge', 'When the last scheduled run started (Unix time).',
         [sample('pauta_daemon_last_tick_timestamp_seconds', {}, clock.lastTickAt.getTime() / 1000)]);

@@ -47,7 +47,7 @@ export interface StatusReport {
   sources: SourceStatusLine[];
 }
 
-export async function sourceStatus(store: Store, config: PautaConfig, now: Date, staleAfterDays: number): Promise<SourceStatusLine[]> {
+export async function sourceStatus(store: Store, config: Pick<PautaConfig, 'sources'>, now: Date, staleAfterDays: number): Promise<SourceStatusLine[]> {
   const out: SourceStatusLine[] = [];
   for (const s of config.sources) {
     const cursor = (await store.getCursor(s.id)) ?? null;

@@ -16,10 +16,12 @@ import {
   formatPct,
   formatSigned,
   formatSignedPct,
+  formatTimestamp,
   platformLabel,
   type Labels,
   type Lang,
 } from './labels.ts';
+import { hasProblem, problemNotes, sourceLabel, type SourceFreshness } from './freshness.ts';
 import type { ReportData } from './model.ts';
 import { columns, cumulativeChart, esc, horizontalBars, progressBar, type BarSeries } from './svg.ts';
 
@@ -36,10 +38,6 @@ const STATUS_CLASS: Record<PacingStatus, string> = {
 
 function longDate(date: IsoDate, lang: Lang): string {
   return new Intl.DateTimeFormat(LOCALE[lang], { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${date}T00:00:00Z`));
-}
-
-function generatedLabel(iso: string, lang: Lang): string {
-  return new Intl.DateTimeFormat(LOCALE[lang], { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }).format(new Date(iso)) + ' UTC';
 }
 
 function badge(status: PacingStatus, L: Labels): string {
@@ -62,8 +60,10 @@ export function reportHtml(r: ReportData, opts: { lang: Lang }): string {
   }
   body.push(`<header class="page-head">
   <div><h1>${esc(L.reportTitle)}</h1><p class="sub">${esc(L.reportSubtitle)}</p></div>
-  <div class="asof"><span>${esc(L.cutoff)}</span><strong data-as-of="${r.asOf}">${esc(longDate(r.asOf, lang))}</strong><small>${esc(L.generatedAt)} ${esc(generatedLabel(r.generatedAt, lang))}</small></div>
+  <div class="asof"><span>${esc(L.cutoff)}</span><strong data-as-of="${r.asOf}">${esc(longDate(r.asOf, lang))}</strong><small>${esc(L.generatedAt)} ${esc(formatTimestamp(r.generatedAt, lang))}</small></div>
 </header>`);
+  const missing = r.sources.filter(hasProblem);
+  if (missing.length > 0) body.push(sourcesAlert(missing, lang));
 
   // The three indicators of the plan.
   const expectedPct = r.totalPacing.projected > 0 ? (r.totalPacing.expected * 100) / r.totalPacing.projected : null;
@@ -174,7 +174,8 @@ export function reportHtml(r: ReportData, opts: { lang: Lang }): string {
   <p class="muted small note">${esc(scheduleNote([sms, email], L))}</p>
 </section>`);
 
-  body.push(`<footer>${esc(L.footer)}${r.simulated ? ` <strong>${esc(L.simulated)}.</strong>` : ''}</footer>`);
+  const bySource = r.sources.map((src) => `${src.sourceId} ${src.dataThrough === null ? L.noDataYet : `${L.through} ${formatDate(src.dataThrough, lang)}`}`);
+  body.push(`<footer>${esc(L.footer)}${r.simulated ? ` <strong>${esc(L.simulated)}.</strong>` : ''}${bySource.length > 0 ? `<br><span data-section="sources-line">${esc(L.sourcesLine)}: ${esc(bySource.join(' · '))}</span>` : ''}</footer>`);
 
   return `<!doctype html>
 <html lang="${LOCALE[lang]}">
@@ -192,6 +193,15 @@ ${body.join('\n')}
 </body>
 </html>
 `;
+}
+
+/** Sources whose data stop short of the cut-off or whose last run failed: above everything else. */
+function sourcesAlert(missing: readonly SourceFreshness[], lang: Lang): string {
+  const L = LABELS[lang];
+  const items = missing.map(
+    (src) => `<li data-source="${esc(src.sourceId)}" data-missing-from="${src.missingFrom ?? ''}"><strong>${esc(sourceLabel(src))}</strong>: ${problemNotes(src, lang).map(esc).join(' · ')}</li>`,
+  );
+  return `<section class="data-alert" role="alert" data-section="sources"><strong>${esc(L.incompleteTitle)}</strong> — ${esc(L.incompleteDetail)}<ul>${items.join('')}</ul></section>`;
 }
 
 function stat(label: string, value: string, note: string, tone = ''): string {
@@ -266,6 +276,9 @@ h3{font-size:15px;margin:0;font-weight:600}
 .strong{font-weight:600}
 .sim-banner{background:repeating-linear-gradient(135deg,#fff3cd 0 14px,#ffe8a1 14px 28px);border:2px solid #d39e00;color:#5c4300;border-radius:8px;padding:10px 16px;margin:0 0 16px;font-size:15px;text-align:center}
 .sim-banner strong{letter-spacing:.08em;font-size:17px}
+.data-alert{background:#fde2d8;border:2px solid #b4441c;color:#6b1f05;border-radius:8px;padding:10px 16px;margin:0 0 16px}
+.data-alert ul{margin:6px 0 0;padding-left:20px}
+.data-alert li{margin:2px 0;overflow-wrap:anywhere}
 .page-head{display:flex;justify-content:space-between;align-items:flex-end;gap:16px;border-bottom:3px solid #1d4e89;padding:6px 0 14px;margin-bottom:18px}
 .page-head .sub{margin:4px 0 0;color:#52606d}
 .asof{text-align:right;display:flex;flex-direction:column}

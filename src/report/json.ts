@@ -3,6 +3,7 @@
 import type { Breakdown, ImpressionsIndicator, TargetIndicator } from '../indicators/impressions.ts';
 import type { ChannelProgress, SendProgress } from '../indicators/messaging.ts';
 import type { Pacing } from '../indicators/pacing.ts';
+import type { SourceFreshness } from './freshness.ts';
 import type { ReportData, SeriesPoint } from './model.ts';
 
 export const REPORT_SCHEMA = 'pauta.report/1';
@@ -99,6 +100,19 @@ function channel(c: ChannelProgress) {
   };
 }
 
+function source(s: SourceFreshness) {
+  return {
+    source_id: s.sourceId,
+    platform: s.platform,
+    data_through: s.dataThrough,
+    expected_through: s.expectedThrough,
+    complete: s.complete,
+    missing_from: s.missingFrom,
+    last_run: s.lastRun === null ? null : { status: s.lastRun.status, finished_at: s.lastRun.finishedAt, error: s.lastRun.error },
+    last_success_at: s.lastSuccessAt,
+  };
+}
+
 /** The three indicators of the plan, in one list: what dashboards read first. */
 function indicators(r: ReportData) {
   const byChannel = (id: 'sms' | 'email') => r.messaging.channels.find((c) => c.channel === id)!.total;
@@ -136,6 +150,7 @@ function fullReportJson(r: ReportData) {
       },
     },
     messaging: { channels: r.messaging.channels.map(channel) },
+    sources: r.sources.map(source),
   };
 }
 

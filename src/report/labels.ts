@@ -96,6 +96,17 @@ const es = {
   of: 'de',
   days: 'días',
   dayOf: (a: number, b: number) => `día ${a} de ${b}`,
+  incompleteTitle: 'Datos incompletos',
+  incompleteDetail: 'las cifras pueden no incluir todos los datos hasta el corte:',
+  missingSince: (date: string) => `sin datos desde el ${date}`,
+  noDataYet: 'aún sin datos',
+  completeThrough: (date: string) => `datos completos hasta el ${date}`,
+  lastRunFailed: (when: string) => `último intento fallido (${when})`,
+  lastSuccess: (when: string) => `última carga correcta: ${when}`,
+  noSuccess: 'ninguna carga correcta',
+  sourcesLine: 'Datos por fuente',
+  through: 'hasta',
+  subjectMissing: 'faltan datos',
 };
 
 export type Labels = typeof es;
@@ -183,6 +194,17 @@ const en: Labels = {
   of: 'of',
   days: 'days',
   dayOf: (a: number, b: number) => `day ${a} of ${b}`,
+  incompleteTitle: 'Incomplete data',
+  incompleteDetail: 'these figures may not include all data up to the cut-off:',
+  missingSince: (date: string) => `no data since ${date}`,
+  noDataYet: 'no data yet',
+  completeThrough: (date: string) => `data complete through ${date}`,
+  lastRunFailed: (when: string) => `last run failed (${when})`,
+  lastSuccess: (when: string) => `last successful load: ${when}`,
+  noSuccess: 'no successful load',
+  sourcesLine: 'Data by source',
+  through: 'through',
+  subjectMissing: 'data missing',
 };
 
 export const LABELS: Record<Lang, Labels> = { es, en };
@@ -239,6 +261,11 @@ export function formatSigned(n: number, lang: Lang): string {
 export function formatDate(date: string | null, lang: Lang): string {
   if (date === null) return '—';
   return new Intl.DateTimeFormat(LOCALE[lang], { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${date}T00:00:00Z`));
+}
+
+/** "1 oct 2021, 12:31 UTC": an instant, in UTC so every reader sees the same. */
+export function formatTimestamp(iso: string, lang: Lang): string {
+  return `${new Intl.DateTimeFormat(LOCALE[lang], { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }).format(new Date(iso))} UTC`;
 }
 
 /** "septiembre 2021" / "September 2021". */

@@ -1,11 +1,12 @@
 // Everything a report shows, computed once from the stored data as of a date; the formats
 // (table, json, csv, html) only lay it out.
 import type { PautaConfig } from '../config/load.ts';
-import { eachDate, minDate, type IsoDate } from '../core/dates.ts';
+import { eachDate, localYesterday, minDate, type IsoDate } from '../core/dates.ts';
 import { impressionsIndicator, type ImpressionsIndicator } from '../indicators/impressions.ts';
 import { messagingIndicator, type MessagingIndicator } from '../indicators/messaging.ts';
 import { combinedPacing, expectedThrough, planOf, targetPacing, type Pacing } from '../indicators/pacing.ts';
 import type { Store } from '../store/store.ts';
+import { sourceFreshness, type SourceFreshness } from './freshness.ts';
 import { isSimulated } from './meta.ts';
 
 export interface SeriesPoint {
@@ -28,6 +29,8 @@ export interface ReportData {
   /** Per target, the plan's expected cumulative for every day of the whole period (the pacing line). */
   plan: { date: IsoDate; expected: number }[][];
   messaging: MessagingIndicator;
+  /** Each enabled source of the config: how far its data reach (empty when the config has none). */
+  sources: SourceFreshness[];
 }
 
 export interface BuildOptions {
@@ -37,7 +40,17 @@ export interface BuildOptions {
   simulated?: boolean;
 }
 
-export async function buildReport(store: Store, config: Pick<PautaConfig, 'targets' | 'messaging'>, opts: BuildOptions): Promise<ReportData> {
+/** The date a report judges unless told otherwise: yesterday in schedule.timezone (platforms report whole days). */
+export function defaultAsOf(now: Date, config: Pick<PautaConfig, 'schedule'>): IsoDate {
+  return localYesterday(now, config.schedule.timezone);
+}
+
+export async function buildReport(
+  store: Store,
+  config: Pick<PautaConfig, 'targets' | 'messaging'> & Partial<Pick<PautaConfig, 'sources'>>,
+  opts: BuildOptions,
+): Promise<ReportData> {
+  const now = opts.now ?? new Date();
   const impressions = await impressionsIndicator(store, config.targets, opts.asOf);
   const pacing = config.targets.map((t, i) => targetPacing(t, impressions.targets[i]!.daily, opts.asOf));
   const series = config.targets.map((t, i) => {
@@ -58,7 +71,7 @@ export async function buildReport(store: Store, config: Pick<PautaConfig, 'targe
   });
   return {
     asOf: opts.asOf,
-    generatedAt: (opts.now ?? new Date()).toISOString(),
+    generatedAt: now.toISOString(),
     simulated: opts.simulated ?? (await isSimulated(store.db)),
     impressions,
     pacing,
@@ -66,5 +79,6 @@ export async function buildReport(store: Store, config: Pick<PautaConfig, 'targe
     series,
     plan,
     messaging: await messagingIndicator(store, config.messaging, opts.asOf),
+    sources: await sourceFreshness(store, { sources: config.sources ?? [] }, opts.asOf, now),
   };
 }

@@ -17,6 +17,7 @@ import {
   type Labels,
   type Lang,
 } from './labels.ts';
+import { hasProblem, problemNotes, sourceLabel } from './freshness.ts';
 import type { ReportData } from './model.ts';
 
 export { formatNumber, formatPct, type Lang } from './labels.ts';
@@ -45,6 +46,12 @@ export function reportTable(report: ReportData, opts: { lang: Lang }): string {
   if (report.simulated) lines.push(`*** ${L.simulated} — ${L.simulatedDetail} ***`, '');
 
   lines.push(`${L.reportTitle} — ${L.asOf} ${formatDate(report.asOf, lang)}`, '');
+  const missing = report.sources.filter(hasProblem);
+  if (missing.length > 0) {
+    lines.push(`!! ${L.incompleteTitle} — ${L.incompleteDetail}`);
+    for (const s of missing) lines.push(`!!   ${sourceLabel(s)}: ${problemNotes(s, lang).join(' · ')}`);
+    lines.push('');
+  }
   const sms = report.messaging.channels.find((c) => c.channel === 'sms')!.total;
   const email = report.messaging.channels.find((c) => c.channel === 'email')!.total;
   lines.push(

@@ -49,6 +49,12 @@ export const REPORT_JSON_SCHEMA: Spec = {
   messaging: {
     channels: [{ channel: 'string', sends: [SEND], total: SEND, daily: [{ send: 'number', date: 'string', sent: 'number', delivered: 'number', failed: 'number' }] }],
   },
+  sources: [
+    {
+      source_id: 'string', platform: 'string', data_through: 'string|null', expected_through: 'string', complete: 'boolean',
+      missing_from: 'string|null', last_run: 'object|null', last_success_at: 'string|null',
+    },
+  ],
 };
 
 /** Every key present, none extra, in the documented order, with the documented types. */
