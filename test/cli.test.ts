@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { Store } from '../src/store/store.ts';
 import { tempDir } from './helpers/app.ts';
 
 function pauta(args: string[], env: Record<string, string> = {}) {
@@ -15,8 +16,9 @@ function pauta(args: string[], env: Record<string, string> = {}) {
 }
 
 describe('pauta CLI', () => {
-  it('report --format json on a new database prints both targets with achieved 0 and pct 0', () => {
+  it('report --format json on a new database prints both targets with achieved 0 and pct 0', async () => {
     const db = path.join(tempDir(), 'new.sqlite');
+    await (await Store.open(db)).close();
     const r = pauta(['report', '--format', 'json', '--db', db]);
     expect(r.stderr).not.toMatch(/error|invalid/i);
     expect(r.code).toBe(0);

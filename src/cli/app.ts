@@ -7,8 +7,11 @@ import { redact } from '../core/redact.ts';
 import { terminalLines } from '../core/terminal-text.ts';
 import { defaultRegistry } from '../connectors/index.ts';
 import { DEFAULT_DB_PATH, loadConfig, resolveConfigPath, type ConnectorRegistry, type PautaConfig } from '../config/load.ts';
+import { existsSync } from 'node:fs';
 import { targetAssignment } from '../indicators/targets.ts';
-import { Store, databaseError } from '../store/store.ts';
+import { syncMessagingSchedule } from '../messaging/schedule.ts';
+import { BUSY_TIMEOUT_MS, busyError, describeLockHolder } from '../store/sqlite-open.ts';
+import { DatabaseBusyError, Store, isBusy } from '../store/store.ts';
 
 export interface GlobalOptions {
   config?: string;
@@ -36,7 +39,21 @@ export function resolveDbPath(opts: GlobalOptions, config?: PautaConfig): string
 
 export async function openApp(
   opts: GlobalOptions,
-  overrides: { registry?: ConnectorRegistry; config?: PautaConfig; dbPath?: string; log?: Logger; source?: string | undefined } = {},
+  overrides: {
+    registry?: ConnectorRegistry;
+    config?: PautaConfig;
+    dbPath?: string;
+    log?: Logger;
+    source?: string | undefined;
+    /**
+     * `read` for commands that only read (`report`, `status`): the file must exist, is opened
+     * read-only and never locked, and targets come from the config in memory. `read-or-empty`:
+     * the same, and a file that does not exist reads as an empty database (nothing is created).
+     * Default `write`: the file is created and migrated if need be, and the config's targets and
+     * scheduled totals are mirrored into it.
+     */
+    access?: 'write' | 'read' | 'read-or-empty';
+  } = {},
 ): Promise<App> {
   const registry = overrides.registry ?? defaultRegistry();
   const config = overrides.config ?? loadConfig(resolveConfigPath(opts.config), registry);
@@ -44,12 +61,20 @@ export async function openApp(
   // Usage checks that need the config come before the database is opened (or created).
   if (overrides.source !== undefined) checkSourceOption(config, overrides.source);
   const dbPath = overrides.dbPath ?? resolveDbPath(opts, config);
+  const access = overrides.access ?? 'write';
+  openedDatabase = dbPath;
+  if (access !== 'write') {
+    const empty = access === 'read-or-empty' && !existsSync(dbPath);
+    const store = empty ? await Store.open(':memory:') : await Store.open(dbPath, { access: 'read' });
+    return { config, store, log, registry, dbPath };
+  }
   const store = await Store.open(dbPath);
   try {
     await store.syncTargets(targetAssignment(config.targets));
+    await syncMessagingSchedule(store, config.messaging);
   } catch (e) {
     await store.close();
-    throw databaseError(dbPath, e);
+    throw busyError(dbPath, e);
   }
   return { config, store, log, registry, dbPath };
 }
@@ -69,8 +94,21 @@ export function checkSourceOption(config: PautaConfig, source: string | undefine
   }
 }
 
-/** Exit codes (README.md, "Commands"): 0 ok, 1 some source failed, 2 bad usage or config. */
-export const EXIT = { ok: 0, sourceFailed: 1, usage: 2 } as const;
+/**
+ * Exit codes (README.md, "Commands"): 0 ok, 1 some source failed, 2 bad usage, config or
+ * database file, 3 another process kept the database's write lock longer than the busy timeout.
+ */
+export const EXIT = { ok: 0, sourceFailed: 1, usage: 2, databaseBusy: 3 } as const;
+
+/** The database the command opened, to name who holds its lock if a write times out. */
+let openedDatabase: string | undefined;
+
+/** A write that timed out on the lock, anywhere in a command, said with the lock's holder. */
+function asBusyError(error: unknown): DatabaseBusyError | undefined {
+  if (error instanceof DatabaseBusyError) return error;
+  if (!isBusy(error) || openedDatabase === undefined) return undefined;
+  return new DatabaseBusyError(openedDatabase, describeLockHolder(openedDatabase), BUSY_TIMEOUT_MS);
+}
 
 /** Wraps a command's action: prints errors without stack traces and sets the exit code. */
 export function action<A extends unknown[]>(fn: (...args: A) => Promise<number | void>): (...args: A) => Promise<void> {
@@ -78,9 +116,11 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<number |
     try {
       const code = await fn(...args);
       process.exitCode = code ?? EXIT.ok;
-    } catch (error) {
+    } catch (caught) {
+      const busy = asBusyError(caught);
+      const error = busy ?? caught;
       process.stderr.write(`pauta: ${terminalLines(redact(describeError(error)))}\n`);
-      process.exitCode = error instanceof UsageError ? EXIT.usage : EXIT.sourceFailed;
+      process.exitCode = busy ? EXIT.databaseBusy : error instanceof UsageError ? EXIT.usage : EXIT.sourceFailed;
     }
   };
 }

@@ -4,8 +4,25 @@ import { describeError } from '../core/errors.ts';
 import { redact } from '../core/redact.ts';
 import { terminalText } from '../core/terminal-text.ts';
 import type { CheckResult } from '../connectors/types.ts';
+import { loadConfig, resolveConfigPath } from '../config/load.ts';
+import { defaultRegistry } from '../connectors/index.ts';
+import { createLogger } from '../core/log.ts';
+import type { SourceState } from '../core/records.ts';
 import { makeContext } from '../ingest/runner.ts';
-import { EXIT, action, globalOptions, openApp } from './app.ts';
+import { EXIT, action, checkSourceOption, globalOptions, logLevel } from './app.ts';
+
+/**
+ * `check` opens no database (it works before the first run, beside a running daemon, and
+ * without access to the file): what a connector would remember lives in memory for the check.
+ */
+function memoryState(): SourceState {
+  const values = new Map<string, unknown>();
+  return {
+    get: async (key) => values.get(key),
+    set: async (key, value) => void values.set(key, value),
+    delete: async (key) => void values.delete(key),
+  };
+}
 
 /** One source's result; names and messages come from the platform, so their controls are escaped. */
 export function formatCheckResult(source: { id: string; platform: string }, result: CheckResult): string {
@@ -21,29 +38,29 @@ export function registerCheckCommand(program: Command): void {
     .option('--source <id>', 'only this source')
     .action(
       action(async (opts: { source?: string }, cmd: Command) => {
-        const app = await openApp(globalOptions(cmd), { source: opts.source });
+        const global = globalOptions(cmd);
+        const registry = defaultRegistry();
+        const config = loadConfig(resolveConfigPath(global.config), registry);
+        checkSourceOption(config, opts.source);
+        const log = createLogger({ level: logLevel(global) });
         let ok = true;
-        try {
-          process.stdout.write(`config ${terminalText(app.config.file)}: ok (${app.config.sources.length} source(s), ${app.config.targets.length} target(s))\n`);
-          for (const cfg of app.config.sources) {
-            if (opts.source !== undefined && cfg.id !== opts.source) continue;
-            const connector = app.registry.get(cfg.platform)!;
-            const ctx = makeContext(cfg, { store: app.store, log: app.log }, app.log.child({ source: cfg.id }));
-            let result;
-            let session;
-            try {
-              session = connector.open(cfg, ctx);
-              result = await session.check();
-            } catch (error) {
-              result = { ok: false, lines: [{ ok: false, subject: cfg.id, detail: describeError(error) }] };
-            } finally {
-              await session?.close().catch(() => undefined);
-            }
-            ok &&= result.ok;
-            process.stdout.write(formatCheckResult(cfg, result));
+        process.stdout.write(`config ${terminalText(config.file)}: ok (${config.sources.length} source(s), ${config.targets.length} target(s))\n`);
+        for (const cfg of config.sources) {
+          if (opts.source !== undefined && cfg.id !== opts.source) continue;
+          const connector = registry.get(cfg.platform)!;
+          const ctx = makeContext(cfg, { state: memoryState(), log }, log.child({ source: cfg.id }));
+          let result;
+          let session;
+          try {
+            session = connector.open(cfg, ctx);
+            result = await session.check();
+          } catch (error) {
+            result = { ok: false, lines: [{ ok: false, subject: cfg.id, detail: describeError(error) }] };
+          } finally {
+            await session?.close().catch(() => undefined);
           }
-        } finally {
-          await app.store.close();
+          ok &&= result.ok;
+          process.stdout.write(formatCheckResult(cfg, result));
         }
         return ok ? EXIT.ok : EXIT.sourceFailed;
       }),

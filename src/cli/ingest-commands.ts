@@ -243,7 +243,8 @@ export function registerIngestCommands(program: Command): void {
         const range = { from, to };
 
         if (opts.dryRun) {
-          const app = await openApp(global, { source: opts.source });
+          // Reads only; before the first backfill there is no file yet, and none is created.
+          const app = await openApp(global, { source: opts.source, access: 'read-or-empty' });
           try {
             process.stdout.write(renderDryRun(range, await planDryRun(app, range, opts.source, new Date())));
             return EXIT.ok;

@@ -1,8 +1,7 @@
 // `pauta report [--as-of D] [--format table|json|csv|html] [--lang es|en] [--out F] [--send]`.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { syncMessagingSchedule } from '../messaging/schedule.ts';
 import { CSV_TABLES, reportCsvTables } from '../report/csv.ts';
 import { reportHtml } from '../report/html.ts';
 import { reportJson } from '../report/json.ts';
@@ -10,6 +9,7 @@ import { buildReport, defaultAsOf } from '../report/model.ts';
 import { reportTable } from '../report/table.ts';
 import { DEMO_DB_PATH } from '../config/load.ts';
 import { UsageError } from '../core/errors.ts';
+import { makeDirs, writeFileAtomic } from '../core/files.ts';
 import { action, globalOptions, openApp, type App } from './app.ts';
 import { parseChoice, parseDateOption } from './args.ts';
 import { checkSendOptions, sendLang, sendReportByHand } from './report-send.ts';
@@ -34,7 +34,7 @@ async function hintDemoDatabase(app: App, explicitDb: boolean): Promise<void> {
   }
 }
 
-/** A file system error writing --out, said as a usage error naming the path. */
+/** A file system error writing --out, said as a usage error naming the path. Reports are written 0600 (directories 0700). */
 function writeOut(out: string, write: () => void): void {
   try {
     write();
@@ -70,9 +70,8 @@ export function registerReportCommand(program: Command): void {
         }
         const explicitAsOf = parseDateOption('as-of', opts.asOf);
         if (opts.send) checkSendOptions(cmd);
-        const app = await openApp(globalOptions(cmd), {});
+        const app = await openApp(globalOptions(cmd), { access: 'read' });
         try {
-          await syncMessagingSchedule(app.store, app.config.messaging);
           // Platforms report whole days, so today has no data yet: yesterday is the natural cut.
           const asOf = explicitAsOf ?? defaultAsOf(new Date(), app.config);
           const report = await buildReport(app.store, app.config, { asOf });
@@ -84,16 +83,13 @@ export function registerReportCommand(program: Command): void {
               process.stdout.write(tables[table]);
             } else if (opts.table !== undefined) {
               const out = opts.out;
-              writeOut(out, () => {
-                mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
-                writeFileSync(out, tables[table]);
-              });
+              writeOut(out, () => writeFileAtomic(out, tables[table]));
               process.stderr.write(`pauta: wrote ${opts.out} (the ${table} table)\n`);
             } else {
               const out = opts.out;
               writeOut(out, () => {
-                mkdirSync(out, { recursive: true });
-                for (const name of CSV_TABLES) writeFileSync(path.join(out, `${name}.csv`), tables[name]);
+                makeDirs(out);
+                for (const name of CSV_TABLES) writeFileAtomic(path.join(out, `${name}.csv`), tables[name]);
               });
               const dir = out.endsWith('/') || out.endsWith(path.sep) ? out : `${out}${path.sep}`;
               process.stderr.write(`pauta: wrote ${CSV_TABLES.length} tables to ${dir}\n`);
@@ -110,10 +106,7 @@ export function registerReportCommand(program: Command): void {
             process.stdout.write(text);
           } else {
             const out = opts.out;
-            writeOut(out, () => {
-              mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
-              writeFileSync(out, text);
-            });
+            writeOut(out, () => writeFileAtomic(out, text));
             process.stderr.write(`pauta: wrote ${opts.out} (as of ${asOf}${report.simulated ? ', simulated data' : ''})\n`);
           }
         } finally {

@@ -70,7 +70,7 @@ export function registerStatusCommand(program: Command): void {
     .action(
       action(async (opts: { format?: string; staleAfter?: string }, cmd: Command) => {
         const format = parseChoice('format', opts.format, STATUS_FORMATS, 'table');
-        const app = await openApp(globalOptions(cmd));
+        const app = await openApp(globalOptions(cmd), { access: 'read' });
         try {
           const staleAfterDays = parseNonNegativeInt('stale-after', opts.staleAfter, app.config.schedule.stale_after_days);
           return await runStatus(app, { format, staleAfterDays }, (text) => process.stdout.write(text));

@@ -6,6 +6,7 @@ import { minDate, type IsoDate } from '../core/dates.ts';
 import { REGION_LABELS, UNKNOWN_COUNTRY } from '../core/geo.ts';
 import type { Store } from '../store/store.ts';
 import { mergeDaily, type DailyImpressions } from './pacing.ts';
+import { targetFor } from './targets.ts';
 
 export interface Breakdown {
   key: string;
@@ -97,39 +98,60 @@ export function geoBucket(country: string, region: string, target: TargetConfig)
   return { key: 'other', label: 'Other countries' };
 }
 
+/**
+ * Which campaigns count toward each target, decided now by the config's rules (the plan in
+ * memory), so a command that only reads never depends on a writer having mirrored the targets.
+ */
+async function campaignsOfTargets(store: Store, targets: readonly TargetConfig[]): Promise<Map<string, Set<string>>> {
+  const campaigns = await store.db.selectFrom('campaigns').select(['source_id', 'account_id', 'campaign_id', 'platform', 'channel', 'campaign_name']).execute();
+  const out = new Map<string, Set<string>>(targets.map((t) => [t.id, new Set<string>()]));
+  for (const c of campaigns) {
+    const target = targetFor({ sourceId: c.source_id, platform: c.platform, channel: c.channel, campaignId: c.campaign_id, campaignName: c.campaign_name }, targets);
+    if (target !== null) out.get(target)!.add(campaignKey(c));
+  }
+  return out;
+}
+
+function campaignKey(c: { source_id: string; account_id: string; campaign_id: string }): string {
+  return JSON.stringify([c.source_id, c.account_id, c.campaign_id]);
+}
+
 export async function impressionsIndicator(
   store: Store,
   targets: readonly TargetConfig[],
   asOf: IsoDate,
 ): Promise<ImpressionsIndicator> {
   const out: TargetIndicator[] = [];
+  const assigned = await campaignsOfTargets(store, targets);
   for (const t of targets) {
     const until = minDate(asOf, t.period.end);
+    const mine = assigned.get(t.id)!;
     const rows =
-      until < t.period.start
+      until < t.period.start || mine.size === 0
         ? []
-        : await sql<{ country: string; region: string; month: string; platform: string; impressions: number; last: string }>`
-            SELECT g.country, g.region, substr(g.date, 1, 7) AS month, c.platform,
+        : await sql<{ source_id: string; account_id: string; campaign_id: string; country: string; region: string; month: string; platform: string; impressions: number; last: string }>`
+            SELECT g.source_id, g.account_id, g.campaign_id, g.country, g.region,
+                   substr(g.date, 1, 7) AS month, c.platform,
                    SUM(g.impressions) AS impressions, MAX(g.date) AS last
             FROM geo_days g
             JOIN campaigns c USING (source_id, account_id, campaign_id)
-            WHERE c.target_id = ${t.id} AND g.date BETWEEN ${t.period.start} AND ${until}
-            GROUP BY g.country, g.region, month, c.platform
+            WHERE g.date BETWEEN ${t.period.start} AND ${until}
+            GROUP BY g.source_id, g.account_id, g.campaign_id, g.country, g.region, month, c.platform
           `
             .execute(store.db)
-            .then((r) => r.rows);
-    const daily =
-      until < t.period.start
+            .then((r) => r.rows.filter((row) => mine.has(campaignKey(row))));
+    const perCampaignDaily =
+      until < t.period.start || mine.size === 0
         ? []
-        : await sql<DailyImpressions>`
-            SELECT g.date, SUM(g.impressions) AS impressions
+        : await sql<DailyImpressions & { source_id: string; account_id: string; campaign_id: string }>`
+            SELECT g.source_id, g.account_id, g.campaign_id, g.date, SUM(g.impressions) AS impressions
             FROM geo_days g
-            JOIN campaigns c USING (source_id, account_id, campaign_id)
-            WHERE c.target_id = ${t.id} AND g.date BETWEEN ${t.period.start} AND ${until}
-            GROUP BY g.date ORDER BY g.date
+            WHERE g.date BETWEEN ${t.period.start} AND ${until}
+            GROUP BY g.source_id, g.account_id, g.campaign_id, g.date
           `
             .execute(store.db)
-            .then((r) => r.rows);
+            .then((r) => r.rows.filter((row) => mine.has(campaignKey(row))));
+    const daily = mergeDaily([perCampaignDaily.map((d) => ({ date: d.date, impressions: d.impressions }))]);
     const geo = new Map<string, Breakdown>();
     const area = new Map<string, Breakdown>();
     const month = new Map<string, Breakdown>();

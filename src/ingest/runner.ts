@@ -9,7 +9,7 @@ import type { DateWindow } from '../core/dates.ts';
 import { QuotaExhaustedError, describeError } from '../core/errors.ts';
 import { GeoOverflowError, reconcileGeo } from '../core/geo.ts';
 import type { Logger } from '../core/log.ts';
-import type { AccountInfo, CampaignDay, StoredDay, TargetAssignment } from '../core/records.ts';
+import type { AccountInfo, CampaignDay, SourceState, StoredDay, TargetAssignment } from '../core/records.ts';
 import { redact } from '../core/redact.ts';
 import { targetAssignment } from '../indicators/targets.ts';
 import type { Store } from '../store/store.ts';
@@ -104,9 +104,12 @@ export function effectiveLimits(connector: Connector<any>, cfg: SourceConfigBase
   };
 }
 
+/** What a connector context is made of: a runner's deps, or for `check` a state kept in memory. */
+export type ContextDeps = Omit<RunnerDeps, 'store'> & ({ store: Store } | { store?: undefined; state: SourceState });
+
 export function makeContext(
   cfg: SourceConfigBase,
-  deps: RunnerDeps,
+  deps: ContextDeps,
   log: Logger,
   /** Told of every request attempt, for request counts. */
   onRequest?: () => void,
@@ -124,7 +127,7 @@ export function makeContext(
     call: (label, request) => withRetry(label, counted(request), policy, { sleep, log, signal: deps.signal }),
     sleep,
     now: deps.now ?? (() => new Date()),
-    state: typedState(deps.store.connectorState(cfg.id), cfg.id),
+    state: typedState(deps.store ? deps.store.connectorState(cfg.id) : deps.state, cfg.id),
     signal: deps.signal,
   };
 }

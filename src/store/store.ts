@@ -1,24 +1,20 @@
-// The SQLite file: kysely over better-sqlite3, migrations applied on open, WAL and a busy
-// timeout so the daemon, a backfill and analysts' sqlite3 sessions can share it.
-import { existsSync, mkdirSync, statSync } from 'node:fs';
-import path from 'node:path';
-import SQLite from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql } from 'kysely';
-import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
+// The store: kysely over the database, the window commit, run log, cursors, leases and
+// connector state. Opening the SQLite file (creation, modes, WAL, migrations) is in sqlite-open.ts.
+import type SQLite from 'better-sqlite3';
+import { sql, type Kysely } from 'kysely';
 import type { DateWindow } from '../core/dates.ts';
-import { UsageError } from '../core/errors.ts';
 import type { AccountInfo, CampaignIdentity, SourceState, StoredDay, TargetAssignment } from '../core/records.ts';
 import { redact } from '../core/redact.ts';
-import { migrations } from './migrations/index.ts';
 import type { Database } from './schema.ts';
+import { openSqlite, type Access } from './sqlite-open.ts';
 
-const BUSY_TIMEOUT_MS = 10_000;
+export { DatabaseBusyError, DatabaseError, databaseError, isBusy } from './errors.ts';
+
 const INSERT_CHUNK = 400;
 
-class StaticMigrations implements MigrationProvider {
-  async getMigrations(): Promise<Record<string, Migration>> {
-    return migrations;
-  }
+export interface StoreOptions {
+  /** `read`: the file must exist and is never written nor locked (`report`, `status`). Default `write`. */
+  access?: Access;
 }
 
 export interface WindowCommit {
@@ -51,97 +47,20 @@ export interface RunLogEntry {
   finishedAt: string;
 }
 
-/** The database file cannot be used as it is (exit 2: nothing in it was touched). */
-export class DatabaseError extends UsageError {
-  override name = 'DatabaseError';
-  constructor(
-    readonly file: string,
-    problem: string,
-  ) {
-    super(`database ${file}: ${problem}`);
-  }
-}
-
-/** SQLite's own codes, said the way a person fixes them. */
-export function databaseError(file: string, e: unknown): Error {
-  if (e instanceof DatabaseError) return e;
-  // Extended codes (SQLITE_READONLY_DIRECTORY, SQLITE_CANTOPEN_ISDIR…) by their primary code.
-  const code = String((e as { code?: unknown }).code ?? '').split('_').slice(0, 2).join('_');
-  const message = e instanceof Error ? e.message : String(e);
-  switch (code) {
-    case 'SQLITE_NOTADB':
-    case 'SQLITE_CORRUPT':
-      return new DatabaseError(file, `not a SQLite database, or damaged (${message})`);
-    case 'SQLITE_CANTOPEN':
-      return new DatabaseError(file, 'cannot be opened (check that the path is a file you can read and write, in a directory you can write)');
-    case 'SQLITE_READONLY':
-    case 'SQLITE_PERM':
-    case 'SQLITE_AUTH':
-      return new DatabaseError(file, 'is read-only: pauta needs write access to the file and its directory');
-    case 'SQLITE_FULL':
-      return new DatabaseError(file, 'the disk is full');
-    default:
-      return new DatabaseError(file, message);
-  }
-}
-
-/** A file migrated by a later pauta has migrations this one does not know: refuse to touch it. */
-function refuseNewerSchema(sqlite: SQLite.Database, file: string): void {
-  const table = sqlite.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'kysely_migration'").get();
-  if (table === undefined) return;
-  const applied = (sqlite.prepare('SELECT name FROM kysely_migration ORDER BY name').all() as { name: string }[]).map((r) => r.name);
-  const unknown = applied.filter((n) => !(n in migrations));
-  if (unknown.length > 0) {
-    throw new DatabaseError(file, `written by a newer version of pauta (migration ${unknown.join(', ')}); use that version, or another --db`);
-  }
-}
-
 export class Store {
   private constructor(
     readonly db: Kysely<Database>,
     readonly file: string,
+    readonly access: Access,
+    /** The better-sqlite3 connection under `db`, for the window commit's prepared statements. */
+    private readonly sqlite: SQLite.Database | undefined,
   ) {}
 
-  static async open(file: string): Promise<Store> {
-    let sqlite: SQLite.Database | undefined;
-    try {
-      if (file !== ':memory:') {
-        try {
-          mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-        } catch (e) {
-          const code = (e as NodeJS.ErrnoException).code;
-          const why = code === 'EEXIST' || code === 'ENOTDIR' ? 'a file is in the way' : (code ?? String(e));
-          throw new DatabaseError(file, `cannot create its directory ${path.dirname(file)} (${why})`);
-        }
-        if (existsSync(file) && statSync(file).isDirectory()) throw new DatabaseError(file, 'is a directory, not a file');
-      }
-      sqlite = new SQLite(file, { timeout: BUSY_TIMEOUT_MS });
-      refuseNewerSchema(sqlite, file);
-      sqlite.pragma('journal_mode = WAL');
-      sqlite.pragma('synchronous = NORMAL');
-      sqlite.pragma('foreign_keys = ON');
-    } catch (e) {
-      sqlite?.close();
-      throw databaseError(file, e);
-    }
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-    const store = new Store(db, file);
-    try {
-      await store.migrate();
-    } catch (e) {
-      await db.destroy();
-      throw databaseError(file, e);
-    }
-    return store;
-  }
-
-  private async migrate(): Promise<void> {
-    const migrator = new Migrator({ db: this.db, provider: new StaticMigrations() });
-    const { error, results } = await migrator.migrateToLatest();
-    if (error) {
-      const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-      throw new DatabaseError(this.file, `migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`);
-    }
+  /** Opens (for writing: creates and migrates) the SQLite database at `file`. */
+  static async open(file: string, opts: StoreOptions = {}): Promise<Store> {
+    const access = opts.access ?? 'write';
+    const { db, sqlite } = await openSqlite(file, access);
+    return new Store(db, file, access, sqlite);
   }
 
   async close(): Promise<void> {

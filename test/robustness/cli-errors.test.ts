@@ -6,6 +6,7 @@ import net from 'node:net';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { Store } from '../../src/store/store.ts';
 import { tempDir } from '../helpers/app.ts';
 
 function pauta(args: string[], env: Record<string, string> = {}) {
@@ -49,15 +50,15 @@ describe('database path problems', () => {
     const file = path.join(dir, 'plain.txt');
     writeFileSync(file, 'x');
     const db = path.join(file, 'pauta.sqlite');
-    const r = pauta(['status', '--db', db]);
+    const r = pauta(['run', '--db', db]);
     expect(r.code).toBe(2);
     expectOneLine(r.stderr);
     expect(r.stderr).toContain(`database ${db}: cannot create its directory`);
   });
 
-  it('a database written by a newer pauta: exit 2, says so, and nothing is migrated', () => {
+  it('a database written by a newer pauta: exit 2, says so, and nothing is migrated', async () => {
     const db = path.join(tempDir(), 'newer.sqlite');
-    expect(pauta(['status', '--db', db]).code).toBe(1); // creates it: never ingested, so stale
+    await (await Store.open(db)).close();
     const raw = new SQLite(db);
     raw.prepare("INSERT INTO kysely_migration (name, timestamp) VALUES ('9999-from-the-future', '2030-01-01T00:00:00.000Z')").run();
     const before = raw.prepare('SELECT name FROM kysely_migration ORDER BY name').all();
@@ -73,16 +74,18 @@ describe('database path problems', () => {
 });
 
 describe('report --out problems', () => {
-  it('a directory given as --out for html: exit 2, names --out', () => {
+  it('a directory given as --out for html: exit 2, names --out', async () => {
     const dir = tempDir();
+    await (await Store.open(path.join(dir, 'p.sqlite'))).close();
     const r = pauta(['report', '--format', 'html', '--db', path.join(dir, 'p.sqlite'), '--out', dir]);
     expect(r.code).toBe(2);
     expectOneLine(r.stderr);
     expect(r.stderr).toContain(`--out ${dir}: is a directory`);
   });
 
-  it('a regular file given as the csv --out directory: exit 2, names --out, the file kept', () => {
+  it('a regular file given as the csv --out directory: exit 2, names --out, the file kept', async () => {
     const dir = tempDir();
+    await (await Store.open(path.join(dir, 'p.sqlite'))).close();
     const file = path.join(dir, 'report.csv');
     writeFileSync(file, 'keep me');
     const r = pauta(['report', '--format', 'csv', '--db', path.join(dir, 'p.sqlite'), '--out', file]);
@@ -212,7 +215,7 @@ describe('an empty database path', () => {
     const config = pauta(['status', '--config', '', '--db', path.join(dir, 'c.sqlite')]);
     expect(config.code).toBe(2);
     expect(config.stderr).toBe('pauta: --config: expected a file path, got ""\n');
-    expect(pauta(['status', '--db', path.join(dir, 'c.sqlite')], { PAUTA_CONFIG: '' }).code).toBe(1); // the default config
+    expect(pauta(['run', '--db', path.join(dir, 'c.sqlite')], { PAUTA_CONFIG: '' }).code).toBe(1); // the default config's sources lack credentials
     const demo = pauta(['demo', '--db', '']);
     expect(demo.code).toBe(2);
     expect(demo.stderr).toBe('pauta: --db: expected a file path, got ""\n');
@@ -225,7 +228,7 @@ describe('an empty database path', () => {
 
     const db = path.join(dir, 'from-config.sqlite');
     writeFileSync(cfg, readFileSync('config/pauta.yaml', 'utf8').replace('database: data/pauta.sqlite', `database: ${db}`));
-    expect(pauta(['status', '--config', cfg], { PAUTA_DB: '' }).code).toBe(1); // never ingested: stale
+    expect(pauta(['run', '--config', cfg], { PAUTA_DB: '' }).code).toBe(1); // the sources lack credentials, the database is created
     expect(readFileSync(db).subarray(0, 15).toString()).toBe('SQLite format 3');
   });
 });
