@@ -6,6 +6,7 @@ import type { DateWindow } from '../core/dates.ts';
 import type { AccountInfo, CampaignIdentity, SourceState, StoredDay, TargetAssignment } from '../core/records.ts';
 import { redact } from '../core/redact.ts';
 import type { Database } from './schema.ts';
+import { prepareCommit, type CommitStatements } from './sqlite-commit.ts';
 import { openSqlite, type Access } from './sqlite-open.ts';
 
 export { DatabaseBusyError, DatabaseError, databaseError, isBusy } from './errors.ts';
@@ -15,6 +16,11 @@ const INSERT_CHUNK = 400;
 export interface StoreOptions {
   /** `read`: the file must exist and is never written nor locked (`report`, `status`). Default `write`. */
   access?: Access;
+  /**
+   * Commit windows through better-sqlite3 prepared statements (sqlite-commit.ts) rather than the
+   * generic kysely commit; default true. Both write exactly the same rows.
+   */
+  preparedCommit?: boolean;
 }
 
 export interface WindowCommit {
@@ -56,11 +62,14 @@ export class Store {
     private readonly sqlite: SQLite.Database | undefined,
   ) {}
 
+  /** Prepared on the first commit, reused for every later one. */
+  private commitStatements: CommitStatements | undefined;
+
   /** Opens (for writing: creates and migrates) the SQLite database at `file`. */
   static async open(file: string, opts: StoreOptions = {}): Promise<Store> {
     const access = opts.access ?? 'write';
     const { db, sqlite } = await openSqlite(file, access);
-    return new Store(db, file, access, sqlite);
+    return new Store(db, file, access, opts.preparedCommit === false ? undefined : sqlite);
   }
 
   async close(): Promise<void> {
@@ -146,6 +155,17 @@ export class Store {
    * (or a geo row that disappeared) is exactly what the platform says now.
    */
   async commitWindow(c: WindowCommit): Promise<number> {
+    const sqlite = this.sqlite;
+    if (sqlite === undefined) return this.commitWindowGeneric(c);
+    // Holding kysely's connection keeps any kysely transaction from interleaving with this one.
+    return this.db.connection().execute(async () => {
+      this.commitStatements ??= prepareCommit(sqlite);
+      return this.commitStatements.transaction(c);
+    });
+  }
+
+  /** The window commit in kysely, for any dialect; the SQLite fast path writes the same rows. */
+  private async commitWindowGeneric(c: WindowCommit): Promise<number> {
     let rows = 0;
     await this.db.transaction().execute(async (trx) => {
       for (const accountId of c.accounts) {
