@@ -13,7 +13,7 @@ export function buildProgram(): Command {
   const program = new Command('pauta')
     .description('Daily ad impressions from Google Ads, DV360 and X Ads into SQLite, and the campaign plan indicators.')
     .option('--config <file>', 'config file (default: $PAUTA_CONFIG or config/pauta.yaml)')
-    .option('--db <file>', 'SQLite database (default: $PAUTA_DB, the config\'s database, or data/pauta.sqlite)')
+    .option('--db <file>', 'SQLite file or postgres:// URL (default: $PAUTA_DB, the config\'s database, or data/pauta.sqlite)')
     .option('--log-level <level>', 'trace, debug, info, warn, error (default: $PAUTA_LOG_LEVEL, else info for the daemon and warn for the other commands)')
     .showHelpAfterError()
     .exitOverride();

@@ -8,6 +8,7 @@ import { terminalLines } from '../core/terminal-text.ts';
 import { defaultRegistry } from '../connectors/index.ts';
 import { DEFAULT_DB_PATH, loadConfig, resolveConfigPath, type ConnectorRegistry, type PautaConfig } from '../config/load.ts';
 import { targetAssignment } from '../indicators/targets.ts';
+import { urlHasPassword } from '../store/engine.ts';
 import { Store, databaseError } from '../store/store.ts';
 
 export interface GlobalOptions {
@@ -31,6 +32,10 @@ export function globalOptions(cmd: Command): GlobalOptions {
 export function resolveDbPath(opts: GlobalOptions, config?: PautaConfig): string {
   // SQLite opens "" as a temporary database that vanishes at exit: never what anyone meant.
   if (opts.db !== undefined && opts.db.trim() === '') throw new UsageError('--db: expected a file path, got ""');
+  // Other users of the machine can read a command line: the password goes in the environment.
+  if (opts.db !== undefined && urlHasPassword(opts.db)) {
+    throw new UsageError('--db: a postgres:// URL on the command line must not carry a password; set PGPASSWORD (or use ~/.pgpass) instead');
+  }
   return opts.db ?? (process.env.PAUTA_DB || undefined) ?? config?.database ?? DEFAULT_DB_PATH;
 }
 
@@ -49,9 +54,9 @@ export async function openApp(
     await store.syncTargets(targetAssignment(config.targets));
   } catch (e) {
     await store.close();
-    throw databaseError(dbPath, e);
+    throw databaseError(store.file, e);
   }
-  return { config, store, log, registry, dbPath };
+  return { config, store, log, registry, dbPath: store.file };
 }
 
 /**

@@ -33,11 +33,13 @@ export function registerSandboxCommands(program: Command): void {
         process.stdout.write(`*** ${BANNER} ***\n\n`);
         // The database first: a bad --db must not leave the sandbox server running.
         const store = await Store.open(dbPath);
+        const shown = store.file;
+        const explore = store.engine === 'postgres' ? `psql '${shown}' -c` : `sqlite3 ${shown}`;
         let sandbox: Awaited<ReturnType<typeof startSandbox>> | undefined;
         try {
           sandbox = await startSandbox();
           const registry = defaultRegistry();
-          process.stdout.write(`sandbox listening on ${sandbox.baseUrl}; backfilling ${SIM_PERIOD.from}..${SIM_PERIOD.to} into ${dbPath}\n`);
+          process.stdout.write(`sandbox listening on ${sandbox.baseUrl}; backfilling ${SIM_PERIOD.from}..${SIM_PERIOD.to} into ${shown}\n`);
           const started = Date.now();
           const { config, results, sends } = await runDemo({ store, registry, log, baseUrl: sandbox.baseUrl, configFile: resolveConfigPath(g.config) });
           process.stdout.write(`${summarize(results)}\n`);
@@ -46,8 +48,8 @@ export function registerSandboxCommands(program: Command): void {
           const report = await buildReport(store, config, { asOf: SIM_PERIOD.to, simulated: true });
           process.stdout.write(reportTable(report, { lang: 'es' }));
           process.stdout.write(
-            `\nExplore it: sqlite3 ${dbPath} 'SELECT * FROM indicator_impressions'\n` +
-              `HTML report: npx pauta report --db ${dbPath} --as-of ${SIM_PERIOD.to} --format html --out report.html\n`,
+            `\nExplore it: ${explore} 'SELECT * FROM indicator_impressions'\n` +
+              `HTML report: npx pauta report --db ${shown} --as-of ${SIM_PERIOD.to} --format html --out report.html\n`,
           );
           return results.some((r) => r.status !== 'ok') ? EXIT.sourceFailed : EXIT.ok;
         } finally {

@@ -9,6 +9,7 @@ import type { DateWindow } from '../core/dates.ts';
 import { UsageError } from '../core/errors.ts';
 import type { AccountInfo, CampaignIdentity, SourceState, StoredDay, TargetAssignment } from '../core/records.ts';
 import { redact } from '../core/redact.ts';
+import { engineOf, isPostgresUrl, type Engine } from './engine.ts';
 import { migrations } from './migrations/index.ts';
 import type { Database } from './schema.ts';
 
@@ -37,6 +38,22 @@ export interface WindowCommit {
   note?: string | undefined;
   /** Move the source's cursor to this date (never backwards). */
   cursor?: string | undefined;
+  /**
+   * The lease the window is written under: the commit first checks, inside its transaction, that
+   * this holder still has the source's lease at `now`, and fails with `LeaseLostError` otherwise.
+   */
+  lease?: { holder: string; now: string } | undefined;
+}
+
+/** The source's lease expired and another worker took it: this window is not written. */
+export class LeaseLostError extends Error {
+  override name = 'LeaseLostError';
+  constructor(
+    readonly sourceId: string,
+    readonly holder: string,
+  ) {
+    super(`source ${sourceId}: the lease of ${holder} expired or was taken over by another worker before the window committed; nothing of it was stored`);
+  }
 }
 
 export interface RunLogEntry {
@@ -102,7 +119,9 @@ export class Store {
     readonly file: string,
   ) {}
 
+  /** A file path opens (or creates) a SQLite file; a postgres:// URL connects to PostgreSQL. */
   static async open(file: string): Promise<Store> {
+    if (isPostgresUrl(file)) return Store.openPostgres(file);
     let sqlite: SQLite.Database | undefined;
     try {
       if (file !== ':memory:') {
@@ -135,8 +154,28 @@ export class Store {
     return store;
   }
 
-  private async migrate(): Promise<void> {
-    const migrator = new Migrator({ db: this.db, provider: new StaticMigrations() });
+  private static async openPostgres(url: string): Promise<Store> {
+    // Loaded on demand: a SQLite user never loads the PostgreSQL driver.
+    const { connectPostgres, postgresError } = await import('./postgres.ts');
+    const pg = await connectPostgres(url);
+    const store = new Store(pg.db, pg.display);
+    try {
+      // Kysely's PostgreSQL adapter holds an advisory lock while it migrates, so workers
+      // starting together apply each migration once.
+      await store.migrate(pg.schema);
+    } catch (e) {
+      await pg.db.destroy();
+      throw postgresError(pg.display, e);
+    }
+    return store;
+  }
+
+  get engine(): Engine {
+    return engineOf(this.db);
+  }
+
+  private async migrate(migrationTableSchema?: string): Promise<void> {
+    const migrator = new Migrator({ db: this.db, provider: new StaticMigrations(), ...(migrationTableSchema === undefined ? {} : { migrationTableSchema }) });
     const { error, results } = await migrator.migrateToLatest();
     if (error) {
       const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
@@ -151,18 +190,18 @@ export class Store {
   /** Mirrors the plan's targets into the database and re-assigns every campaign to its target. */
   async syncTargets(plan: TargetAssignment): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      await trx.deleteFrom('targets').execute();
+      // Upserts, not delete-and-insert: several workers starting together on one PostgreSQL
+      // database would otherwise insert the same target twice.
+      const ids = plan.targets.map((t) => t.id);
+      let stale = trx.deleteFrom('targets');
+      if (ids.length > 0) stale = stale.where('target_id', 'not in', ids);
+      await stale.execute();
       for (const [position, t] of plan.targets.entries()) {
+        const values = { name: t.name, projected: t.projected, period_start: t.period.start, period_end: t.period.end, position };
         await trx
           .insertInto('targets')
-          .values({
-            target_id: t.id,
-            name: t.name,
-            projected: t.projected,
-            period_start: t.period.start,
-            period_end: t.period.end,
-            position,
-          })
+          .values({ target_id: t.id, ...values })
+          .onConflict((oc) => oc.column('target_id').doUpdateSet(values))
           .execute();
       }
       const campaigns = await trx.selectFrom('campaigns').selectAll().execute();
@@ -229,6 +268,18 @@ export class Store {
   async commitWindow(c: WindowCommit): Promise<number> {
     let rows = 0;
     await this.db.transaction().execute(async (trx) => {
+      if (c.lease !== undefined) {
+        // Fencing: an UPDATE, not a SELECT, so the lease row stays locked until the commit
+        // (PostgreSQL's row lock; SQLite's write lock): no one takes the lease over meanwhile.
+        const held = await trx
+          .updateTable('leases')
+          .set((eb) => ({ expires_at: eb.ref('expires_at') }))
+          .where('source_id', '=', c.sourceId)
+          .where('holder', '=', c.lease.holder)
+          .where('expires_at', '>', c.lease.now)
+          .executeTakeFirst();
+        if (Number(held.numUpdatedRows) !== 1) throw new LeaseLostError(c.sourceId, c.lease.holder);
+      }
       for (const accountId of c.accounts) {
         for (const table of ['geo_days', 'campaign_days'] as const) {
           await trx
