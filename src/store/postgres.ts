@@ -83,7 +83,12 @@ export async function connectPostgres(location: string): Promise<PostgresConnect
   try {
     if (where.schema !== undefined) {
       const exists = await sql<{ n: number }>`SELECT count(*) AS n FROM pg_namespace WHERE nspname = ${where.schema}`.execute(db);
-      if (exists.rows[0]!.n === 0) await sql`CREATE SCHEMA IF NOT EXISTS ${sql.id(where.schema)}`.execute(db);
+      if (exists.rows[0]!.n === 0) {
+        // IF NOT EXISTS still fails when another worker creates it at the same moment.
+        await sql`CREATE SCHEMA IF NOT EXISTS ${sql.id(where.schema)}`.execute(db).catch((e: unknown) => {
+          if ((e as { code?: string }).code !== '23505' && (e as { code?: string }).code !== '42P06') throw e;
+        });
+      }
     }
     const current = await sql<{ schema: string | null }>`SELECT current_schema() AS schema`.execute(db);
     const schema = current.rows[0]?.schema ?? null;
