@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT } from './cli/app.ts';
 import { registerCheckCommand } from './cli/check-command.ts';
+import { registerCopyCommand } from './cli/copy-command.ts';
 import { registerDaemonCommand } from './cli/daemon-command.ts';
 import { registerImportSendsCommand } from './cli/import-sends-command.ts';
 import { registerIngestCommands } from './cli/ingest-commands.ts';
@@ -11,9 +12,9 @@ import { registerStatusCommand } from './cli/status-command.ts';
 
 export function buildProgram(): Command {
   const program = new Command('pauta')
-    .description('Daily ad impressions from Google Ads, DV360 and X Ads into SQLite, and the campaign plan indicators.')
+    .description('Daily ad impressions from Google Ads, DV360 and X Ads into SQLite or PostgreSQL, and the campaign plan indicators.')
     .option('--config <file>', 'config file (default: $PAUTA_CONFIG or config/pauta.yaml)')
-    .option('--db <file>', 'SQLite database (default: $PAUTA_DB, the config\'s database, or data/pauta.sqlite)')
+    .option('--db <file>', 'SQLite file or postgres:// URL (default: $PAUTA_DB, the config\'s database, or data/pauta.sqlite)')
     .option('--log-level <level>', 'trace, debug, info, warn, error (default: $PAUTA_LOG_LEVEL, else info for the daemon and warn for the other commands)')
     .showHelpAfterError()
     .exitOverride();
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerCheckCommand(program);
   registerSandboxCommands(program);
   registerDaemonCommand(program);
+  registerCopyCommand(program);
   return program;
 }
 

@@ -10,8 +10,9 @@ import { DEFAULT_DB_PATH, loadConfig, resolveConfigPath, type ConnectorRegistry,
 import { existsSync } from 'node:fs';
 import { targetAssignment } from '../indicators/targets.ts';
 import { syncMessagingSchedule } from '../messaging/schedule.ts';
+import { isPostgresUrl, urlHasPassword } from '../store/engine.ts';
 import { BUSY_TIMEOUT_MS, busyError, describeLockHolder } from '../store/sqlite-open.ts';
-import { DatabaseBusyError, Store, isBusy } from '../store/store.ts';
+import { DatabaseBusyError, Store, databaseError, isBusy } from '../store/store.ts';
 
 export interface GlobalOptions {
   config?: string;
@@ -34,6 +35,10 @@ export function globalOptions(cmd: Command): GlobalOptions {
 export function resolveDbPath(opts: GlobalOptions, config?: PautaConfig): string {
   // SQLite opens "" as a temporary database that vanishes at exit: never what anyone meant.
   if (opts.db !== undefined && opts.db.trim() === '') throw new UsageError('--db: expected a file path, got ""');
+  // Other users of the machine can read a command line: the password goes in the environment.
+  if (opts.db !== undefined && urlHasPassword(opts.db)) {
+    throw new UsageError('--db: a postgres:// URL on the command line must not carry a password; set PGPASSWORD (or use ~/.pgpass) instead');
+  }
   return opts.db ?? (process.env.PAUTA_DB || undefined) ?? config?.database ?? DEFAULT_DB_PATH;
 }
 
@@ -64,9 +69,9 @@ export async function openApp(
   const access = overrides.access ?? 'write';
   openedDatabase = dbPath;
   if (access !== 'write') {
-    const empty = access === 'read-or-empty' && !existsSync(dbPath);
+    const empty = access === 'read-or-empty' && !isPostgresUrl(dbPath) && !existsSync(dbPath);
     const store = empty ? await Store.open(':memory:') : await Store.open(dbPath, { access: 'read' });
-    return { config, store, log, registry, dbPath };
+    return { config, store, log, registry, dbPath: empty ? dbPath : store.file };
   }
   const store = await Store.open(dbPath);
   try {
@@ -74,9 +79,9 @@ export async function openApp(
     await syncMessagingSchedule(store, config.messaging);
   } catch (e) {
     await store.close();
-    throw busyError(dbPath, e);
+    throw isPostgresUrl(dbPath) ? databaseError(store.file, e) : busyError(dbPath, e);
   }
-  return { config, store, log, registry, dbPath };
+  return { config, store, log, registry, dbPath: store.file };
 }
 
 /**

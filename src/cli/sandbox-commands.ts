@@ -33,11 +33,12 @@ export function registerSandboxCommands(program: Command): void {
         process.stdout.write(`*** ${BANNER} ***\n\n`);
         // The database first: a bad --db must not leave the sandbox server running.
         const store = await Store.open(dbPath);
+        const shown = store.file;
         let sandbox: Awaited<ReturnType<typeof startSandbox>> | undefined;
         try {
           sandbox = await startSandbox();
           const registry = defaultRegistry();
-          process.stdout.write(`sandbox listening on ${sandbox.baseUrl}; backfilling ${SIM_PERIOD.from}..${SIM_PERIOD.to} into ${dbPath}\n`);
+          process.stdout.write(`sandbox listening on ${sandbox.baseUrl}; backfilling ${SIM_PERIOD.from}..${SIM_PERIOD.to} into ${shown}\n`);
           const started = Date.now();
           const { config, results, sends } = await runDemo({ store, registry, log, baseUrl: sandbox.baseUrl, configFile: resolveConfigPath(g.config) });
           process.stdout.write(`${summarize(results)}\n`);
@@ -46,8 +47,8 @@ export function registerSandboxCommands(program: Command): void {
           const report = await buildReport(store, config, { asOf: SIM_PERIOD.to, simulated: true });
           process.stdout.write(reportTable(report, { lang: 'es' }));
           process.stdout.write(
-            `\nExplore it: sqlite3 ${dbPath} 'SELECT * FROM indicator_impressions'\n` +
-              `HTML report: npx pauta report --db ${dbPath} --as-of ${SIM_PERIOD.to} --format html --out report.html\n`,
+            `\nExplore it: ${exploreCommand(store)}\n` +
+              `HTML report: npx pauta report --db ${shown} --as-of ${SIM_PERIOD.to} --format html --out report.html\n`,
           );
           return results.some((r) => r.status !== 'ok') ? EXIT.sourceFailed : EXIT.ok;
         } finally {
@@ -127,4 +128,13 @@ function tryLines(config: string, env?: string): string {
     `  npx pauta --config ${config} report --as-of 2021-11-14`,
     '',
   ].join('\n');
+}
+
+/** A shell command that shows the indicator view; psql knows no `schema` parameter, so it qualifies the view. */
+function exploreCommand(store: Store): string {
+  if (store.engine !== 'postgres') return `sqlite3 ${store.file} 'SELECT * FROM indicator_impressions'`;
+  const url = new URL(store.file);
+  const schema = url.searchParams.get('schema');
+  url.searchParams.delete('schema');
+  return `psql '${url.toString()}' -c 'SELECT * FROM ${schema === null ? '' : `${schema}.`}indicator_impressions'`;
 }

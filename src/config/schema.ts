@@ -187,7 +187,14 @@ export const reportSchema = z
 
 /** The file as written, before each source is checked against its platform's schema. */
 export const configFileSchema = z.strictObject({
-  database: z.string().min(1, { message: 'expected a file path (an empty one would be a temporary database, lost at exit)' }).optional(),
+  database: z
+    .string()
+    .min(1, { message: 'expected a file path (an empty one would be a temporary database, lost at exit)' })
+    // A config file is read by many and copied around: the password belongs in the environment.
+    .refine((v) => !/^postgres(?:ql)?:\/\/[^:/@]*:[^@]*@/i.test(v.trim()), {
+      message: 'a postgres:// URL in the config must not carry a password; set PGPASSWORD (or use ~/.pgpass) in the environment instead',
+    })
+    .optional(),
   schedule: scheduleSchema.default({ cron: '30 7 * * *', timezone: 'UTC', stale_after_days: 3 }),
   health: healthSchema.default({ enabled: false, host: '127.0.0.1', port: 9464 }),
   sources: z.array(z.looseObject({ id: slug, platform: z.string() })).default([]),

@@ -56,8 +56,8 @@ export async function messagingIndicator(store: Store, messaging: MessagingConfi
       SELECT send_no AS send, COUNT(*) AS n FROM message_programmed WHERE channel = ${channel} GROUP BY send_no
     `.execute(store.db);
     const daily = await sql<MessagingDay>`
-      SELECT send_no AS send, date, COUNT(*) AS sent, SUM(status = 'delivered') AS delivered,
-             SUM(status = 'failed') AS failed
+      SELECT send_no AS send, date, COUNT(*) AS sent, COUNT(*) FILTER (WHERE status = 'delivered') AS delivered,
+             COUNT(*) FILTER (WHERE status = 'failed') AS failed
       FROM message_sends WHERE channel = ${channel} AND date <= ${asOf}
       GROUP BY send_no, date ORDER BY send_no, date
     `.execute(store.db);

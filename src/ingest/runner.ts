@@ -270,6 +270,7 @@ export class Runner {
             finishedAt: this.now().toISOString(),
             note: fetched.skipped.length > 0 ? fetched.skipped.join('; ') : undefined,
             cursor: moved,
+            lease: { holder, now: this.now().toISOString() },
           });
           if (moved !== undefined) cursor = moved;
           result.rows += rows;

@@ -19,7 +19,7 @@ import { SIM_NOW, SIM_PERIOD } from './world.ts';
 
 export { DEMO_DB_PATH } from '../config/load.ts';
 
-export function startSandbox(options: { port?: number } = {}): Promise<RunningSandbox> {
+export function startSandbox(options: { port?: number; latencyMs?: number } = {}): Promise<RunningSandbox> {
   return startSandboxServer([googleOAuthSandbox, ...SANDBOX_PLATFORMS.map((p) => p.sandbox)], options);
 }
 

@@ -58,7 +58,8 @@ export interface RunningSandbox {
 
 export async function startSandboxServer(
   platforms: readonly PlatformSandbox[],
-  options: { port?: number; host?: string } = {},
+  /** `latencyMs`: every answer waits this long, as a platform across the internet would. */
+  options: { port?: number; host?: string; latencyMs?: number } = {},
 ): Promise<RunningSandbox> {
   const ctx: SandboxContext = { baseUrl: '', faults: new Faults(), requests: [] };
   const server = http.createServer((req, res) => {
@@ -72,7 +73,9 @@ export async function startSandboxServer(
         body: Buffer.concat(chunks),
       };
       ctx.requests.push(sreq);
-      void route(platforms, sreq, ctx)
+      const latency = options.latencyMs ?? 0;
+      const answered = latency > 0 ? new Promise((r) => setTimeout(r, latency)).then(() => route(platforms, sreq, ctx)) : route(platforms, sreq, ctx);
+      void answered
         .then((r) => send(res, r))
         .catch((e: unknown) => send(res, { status: 500, body: { error: { code: 500, message: `sandbox error: ${String(e)}`, status: 'INTERNAL' } } }));
     });

@@ -5,7 +5,7 @@
 import type SQLite from 'better-sqlite3';
 import type { StoredDay } from '../core/records.ts';
 import { redact } from '../core/redact.ts';
-import type { WindowCommit } from './store.ts';
+import { LeaseLostError, type WindowCommit } from './store.ts';
 
 export interface CommitStatements {
   readonly transaction: (c: WindowCommit) => number;
@@ -39,8 +39,14 @@ export function prepareCommit(sqlite: SQLite.Database): CommitStatements {
     WHERE source_cursors.cursor_date < excluded.cursor_date
   `);
 
+  // Fencing, as in the generic commit: the window is written only while its lease is held.
+  const holdLease = sqlite.prepare('UPDATE leases SET expires_at = expires_at WHERE source_id = ? AND holder = ? AND expires_at > ?');
+
   const commit = (c: WindowCommit): number => {
     const { sourceId, window } = c;
+    if (c.lease !== undefined && holdLease.run(sourceId, c.lease.holder, c.lease.now).changes !== 1) {
+      throw new LeaseLostError(sourceId, c.lease.holder);
+    }
     for (const accountId of c.accounts) {
       deleteGeo.run(sourceId, accountId, window.from, window.to);
       deleteDays.run(sourceId, accountId, window.from, window.to);

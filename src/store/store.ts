@@ -2,9 +2,13 @@
 // connector state. Opening the SQLite file (creation, modes, WAL, migrations) is in sqlite-open.ts.
 import type SQLite from 'better-sqlite3';
 import { sql, type Kysely } from 'kysely';
+import { Migrator } from 'kysely/migration';
 import type { DateWindow } from '../core/dates.ts';
 import type { AccountInfo, CampaignIdentity, SourceState, StoredDay, TargetAssignment } from '../core/records.ts';
 import { redact } from '../core/redact.ts';
+import { engineOf, isPostgresUrl, type Engine } from './engine.ts';
+import { DatabaseError } from './errors.ts';
+import { migrations } from './migrations/index.ts';
 import type { Database } from './schema.ts';
 import { prepareCommit, type CommitStatements } from './sqlite-commit.ts';
 import { openSqlite, type Access } from './sqlite-open.ts';
@@ -39,6 +43,22 @@ export interface WindowCommit {
   note?: string | undefined;
   /** Move the source's cursor to this date (never backwards). */
   cursor?: string | undefined;
+  /**
+   * The lease the window is written under: the commit first checks, inside its transaction, that
+   * this holder still has the source's lease at `now`, and fails with `LeaseLostError` otherwise.
+   */
+  lease?: { holder: string; now: string } | undefined;
+}
+
+/** The source's lease expired and another worker took it: this window is not written. */
+export class LeaseLostError extends Error {
+  override name = 'LeaseLostError';
+  constructor(
+    readonly sourceId: string,
+    readonly holder: string,
+  ) {
+    super(`source ${sourceId}: the lease of ${holder} expired or was taken over by another worker before the window committed; nothing of it was stored`);
+  }
 }
 
 export interface RunLogEntry {
@@ -65,11 +85,46 @@ export class Store {
   /** Prepared on the first commit, reused for every later one. */
   private commitStatements: CommitStatements | undefined;
 
-  /** Opens (for writing: creates and migrates) the SQLite database at `file`. */
+  /**
+   * A file path opens the SQLite file (for writing: creates and migrates it); a postgres:// URL
+   * connects to PostgreSQL.
+   */
   static async open(file: string, opts: StoreOptions = {}): Promise<Store> {
     const access = opts.access ?? 'write';
+    if (isPostgresUrl(file)) return Store.openPostgres(file, access);
     const { db, sqlite } = await openSqlite(file, access);
     return new Store(db, file, access, opts.preparedCommit === false ? undefined : sqlite);
+  }
+
+  private static async openPostgres(url: string, access: Access): Promise<Store> {
+    // Loaded on demand: a SQLite user never loads the PostgreSQL driver.
+    const { connectPostgres, postgresError } = await import('./postgres.ts');
+    const pg = await connectPostgres(url);
+    const store = new Store(pg.db, pg.display, access, undefined);
+    if (access === 'read') return store;
+    try {
+      // Kysely's PostgreSQL adapter holds an advisory lock while it migrates, so workers
+      // starting together apply each migration once.
+      await store.migrate(pg.schema);
+    } catch (e) {
+      await pg.db.destroy();
+      throw postgresError(pg.display, e);
+    }
+    return store;
+  }
+
+  get engine(): Engine {
+    return engineOf(this.db);
+  }
+
+  private async migrate(migrationTableSchema?: string): Promise<void> {
+    const provider = { getMigrations: async () => migrations };
+    const migrator = new Migrator({ db: this.db, provider, ...(migrationTableSchema === undefined ? {} : { migrationTableSchema }) });
+    const { error, results } = await migrator.migrateToLatest();
+    if (error) {
+      const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+      throw new DatabaseError(this.file, `migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 
   async close(): Promise<void> {
@@ -79,18 +134,18 @@ export class Store {
   /** Mirrors the plan's targets into the database and re-assigns every campaign to its target. */
   async syncTargets(plan: TargetAssignment): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      await trx.deleteFrom('targets').execute();
+      // Upserts, not delete-and-insert: several workers starting together on one PostgreSQL
+      // database would otherwise insert the same target twice.
+      const ids = plan.targets.map((t) => t.id);
+      let stale = trx.deleteFrom('targets');
+      if (ids.length > 0) stale = stale.where('target_id', 'not in', ids);
+      await stale.execute();
       for (const [position, t] of plan.targets.entries()) {
+        const values = { name: t.name, projected: t.projected, period_start: t.period.start, period_end: t.period.end, position };
         await trx
           .insertInto('targets')
-          .values({
-            target_id: t.id,
-            name: t.name,
-            projected: t.projected,
-            period_start: t.period.start,
-            period_end: t.period.end,
-            position,
-          })
+          .values({ target_id: t.id, ...values })
+          .onConflict((oc) => oc.column('target_id').doUpdateSet(values))
           .execute();
       }
       const campaigns = await trx.selectFrom('campaigns').selectAll().execute();
@@ -168,6 +223,18 @@ export class Store {
   private async commitWindowGeneric(c: WindowCommit): Promise<number> {
     let rows = 0;
     await this.db.transaction().execute(async (trx) => {
+      if (c.lease !== undefined) {
+        // Fencing: an UPDATE, not a SELECT, so the lease row stays locked until the commit
+        // (PostgreSQL's row lock; SQLite's write lock): no one takes the lease over meanwhile.
+        const held = await trx
+          .updateTable('leases')
+          .set((eb) => ({ expires_at: eb.ref('expires_at') }))
+          .where('source_id', '=', c.sourceId)
+          .where('holder', '=', c.lease.holder)
+          .where('expires_at', '>', c.lease.now)
+          .executeTakeFirst();
+        if (Number(held.numUpdatedRows) !== 1) throw new LeaseLostError(c.sourceId, c.lease.holder);
+      }
       for (const accountId of c.accounts) {
         for (const table of ['geo_days', 'campaign_days'] as const) {
           await trx

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Migration } from 'kysely/migration';
+import { autoKey, bigCount } from './portable.ts';
 
 // Natural keys everywhere, so re-running a window is an upsert, never a duplicate.
 export const initial: Migration = {
@@ -8,7 +9,7 @@ export const initial: Migration = {
       .createTable('targets')
       .addColumn('target_id', 'text', (c) => c.primaryKey())
       .addColumn('name', 'text', (c) => c.notNull())
-      .addColumn('projected', 'integer', (c) => c.notNull())
+      .addColumn('projected', bigCount(db), (c) => c.notNull())
       .addColumn('period_start', 'text', (c) => c.notNull())
       .addColumn('period_end', 'text', (c) => c.notNull())
       .addColumn('position', 'integer', (c) => c.notNull())
@@ -44,10 +45,10 @@ export const initial: Migration = {
       .addColumn('account_id', 'text', (c) => c.notNull())
       .addColumn('campaign_id', 'text', (c) => c.notNull())
       .addColumn('date', 'text', (c) => c.notNull())
-      .addColumn('impressions', 'integer', (c) => c.notNull().check(sql`impressions >= 0`))
-      .addColumn('clicks', 'integer')
-      .addColumn('video_views', 'integer')
-      .addColumn('cost_micros', 'integer')
+      .addColumn('impressions', bigCount(db), (c) => c.notNull().check(sql`impressions >= 0`))
+      .addColumn('clicks', bigCount(db))
+      .addColumn('video_views', bigCount(db))
+      .addColumn('cost_micros', bigCount(db))
       .addColumn('geo_method', 'text', (c) => c.notNull())
       .addColumn('run_id', 'text', (c) => c.notNull())
       .addColumn('fetched_at', 'text', (c) => c.notNull())
@@ -63,21 +64,21 @@ export const initial: Migration = {
       .addColumn('date', 'text', (c) => c.notNull())
       .addColumn('country', 'text', (c) => c.notNull())
       .addColumn('region', 'text', (c) => c.notNull())
-      .addColumn('impressions', 'integer', (c) => c.notNull())
+      .addColumn('impressions', bigCount(db), (c) => c.notNull())
       .addPrimaryKeyConstraint('geo_days_pk', ['source_id', 'account_id', 'campaign_id', 'date', 'country', 'region'])
       .execute();
     await db.schema.createIndex('geo_days_date').on('geo_days').column('date').execute();
 
     await db.schema
       .createTable('ingest_run_log')
-      .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+      .addColumn('id', 'integer', autoKey(db))
       .addColumn('run_id', 'text', (c) => c.notNull())
       .addColumn('source_id', 'text', (c) => c.notNull())
       .addColumn('trigger', 'text', (c) => c.notNull())
       .addColumn('window_from', 'text')
       .addColumn('window_to', 'text')
       .addColumn('status', 'text', (c) => c.notNull())
-      .addColumn('rows', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('rows', bigCount(db), (c) => c.notNull().defaultTo(0))
       .addColumn('error', 'text')
       .addColumn('started_at', 'text', (c) => c.notNull())
       .addColumn('finished_at', 'text', (c) => c.notNull())
@@ -123,7 +124,7 @@ export const initial: Migration = {
       WITH per_target AS (
         SELECT t.target_id, t.name AS target_name, t.projected, t.period_start, t.period_end,
                t.position,
-               COALESCE(SUM(d.impressions), 0) AS achieved, MAX(d.date) AS as_of
+               CAST(COALESCE(SUM(d.impressions), 0) AS BIGINT) AS achieved, MAX(d.date) AS as_of
         FROM targets t
         LEFT JOIN campaigns c ON c.target_id = t.target_id
         LEFT JOIN campaign_days d
@@ -136,10 +137,10 @@ export const initial: Migration = {
       FROM (
         SELECT * FROM per_target
         UNION ALL
-        SELECT 'total', 'Total', SUM(projected), MIN(period_start), MAX(period_end),
-               1000000, SUM(achieved), MAX(as_of)
+        SELECT 'total', 'Total', CAST(SUM(projected) AS BIGINT), MIN(period_start), MAX(period_end),
+               1000000, CAST(SUM(achieved) AS BIGINT), MAX(as_of)
         FROM per_target
-      )
+      ) AS with_total
       ORDER BY position
     `.execute(db);
 

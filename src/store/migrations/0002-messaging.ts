@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Migration } from 'kysely/migration';
+import { autoKey } from './portable.ts';
 
 // SMS and e-mail progress. A message is stored as a keyed hash of its recipient, never the
 // phone number or address (README.md "Messaging"); its natural key makes re-imports idempotent.
@@ -16,7 +17,7 @@ export const messaging: Migration = {
 
     await db.schema
       .createTable('message_imports')
-      .addColumn('import_id', 'integer', (c) => c.primaryKey().autoIncrement())
+      .addColumn('import_id', 'integer', autoKey(db))
       .addColumn('channel', 'text', (c) => c.notNull().check(sql`channel IN ('sms', 'email')`))
       .addColumn('kind', 'text', (c) => c.notNull().check(sql`kind IN ('delivery', 'programmed')`))
       .addColumn('file_name', 'text', (c) => c.notNull())
@@ -68,7 +69,7 @@ export const messaging: Migration = {
     await sql`
       CREATE VIEW messaging_daily AS
       SELECT channel, send_no AS send, date, COUNT(*) AS sent,
-             SUM(status = 'delivered') AS delivered, SUM(status = 'failed') AS failed
+             COUNT(*) FILTER (WHERE status = 'delivered') AS delivered, COUNT(*) FILTER (WHERE status = 'failed') AS failed
       FROM message_sends
       GROUP BY channel, send_no, date
     `.execute(db);
@@ -81,8 +82,8 @@ export const messaging: Migration = {
         UNION SELECT channel, send_no FROM message_sends
       ),
       counts AS (
-        SELECT channel, send_no, COUNT(*) AS sent, SUM(status = 'delivered') AS delivered,
-               SUM(status = 'failed') AS failed, MIN(date) AS first_date, MAX(date) AS last_date
+        SELECT channel, send_no, COUNT(*) AS sent, COUNT(*) FILTER (WHERE status = 'delivered') AS delivered,
+               COUNT(*) FILTER (WHERE status = 'failed') AS failed, MIN(date) AS first_date, MAX(date) AS last_date
         FROM message_sends GROUP BY channel, send_no
       ),
       programmed AS (
@@ -105,9 +106,10 @@ export const messaging: Migration = {
         FROM per_send
         UNION ALL
         SELECT channel, 'total',
-               CASE WHEN COUNT(scheduled) = COUNT(*) THEN SUM(scheduled) END,
+               CASE WHEN COUNT(scheduled) = COUNT(*) THEN CAST(SUM(scheduled) AS BIGINT) END,
                CASE WHEN COUNT(DISTINCT scheduled_from) = 1 AND COUNT(scheduled) = COUNT(*) THEN MAX(scheduled_from) END,
-               SUM(sent), SUM(delivered), SUM(failed), MIN(first_date), MAX(last_date)
+               CAST(SUM(sent) AS BIGINT), CAST(SUM(delivered) AS BIGINT), CAST(SUM(failed) AS BIGINT),
+               MIN(first_date), MAX(last_date)
         FROM per_send GROUP BY channel
       )
       SELECT channel, send, scheduled, scheduled_from, sent, delivered, failed,
