@@ -9,6 +9,7 @@ import { buildReport, defaultAsOf } from '../report/model.ts';
 import { reportTable } from '../report/table.ts';
 import { DEMO_DB_PATH } from '../config/load.ts';
 import { UsageError } from '../core/errors.ts';
+import { DatabaseError } from '../store/store.ts';
 import { makeDirs, writeFileAtomic } from '../core/files.ts';
 import { action, globalOptions, openApp, type App } from './app.ts';
 import { parseChoice, parseDateOption } from './args.ts';
@@ -32,6 +33,13 @@ async function hintDemoDatabase(app: App, explicitDb: boolean): Promise<void> {
   if (any === undefined) {
     process.stderr.write(`pauta: ${app.dbPath} holds no impressions yet; the demo's simulated data are in ${DEMO_DB_PATH} (--db ${DEMO_DB_PATH})\n`);
   }
+}
+
+/** No database at the default path, but the demo's exists: most likely what was meant. */
+function missingDatabaseHint(e: unknown, explicitDb: boolean): unknown {
+  if (!(e instanceof DatabaseError) || explicitDb || existsSync(e.file) || !existsSync(DEMO_DB_PATH)) return e;
+  if (path.resolve(e.file) === path.resolve(DEMO_DB_PATH)) return e;
+  return new DatabaseError(e.file, `does not exist (this command only reads and created nothing); the demo's simulated data are in ${DEMO_DB_PATH} (--db ${DEMO_DB_PATH})`);
 }
 
 /** A file system error writing --out, said as a usage error naming the path. Reports are written 0600 (directories 0700). */
@@ -70,13 +78,16 @@ export function registerReportCommand(program: Command): void {
         }
         const explicitAsOf = parseDateOption('as-of', opts.asOf);
         if (opts.send) checkSendOptions(cmd);
-        const app = await openApp(globalOptions(cmd), { access: 'read' });
+        const explicitDb = globalOptions(cmd).db !== undefined || Boolean(process.env.PAUTA_DB);
+        const app = await openApp(globalOptions(cmd), { access: 'read' }).catch((e: unknown) => {
+          throw missingDatabaseHint(e, explicitDb);
+        });
         try {
           // Platforms report whole days, so today has no data yet: yesterday is the natural cut.
           const asOf = explicitAsOf ?? defaultAsOf(new Date(), app.config);
           const report = await buildReport(app.store, app.config, { asOf });
           if (opts.send) return await sendReportByHand(app.config, report, sendLang(cmd, app.config, lang));
-          await hintDemoDatabase(app, globalOptions(cmd).db !== undefined || Boolean(process.env.PAUTA_DB));
+          await hintDemoDatabase(app, explicitDb);
           if (format === 'csv') {
             const tables = reportCsvTables(report, lang);
             if (opts.out === undefined) {

@@ -24,7 +24,7 @@ export class DatabaseBusyError extends Error {
     holder: string,
     waitedMs: number,
   ) {
-    super(`database ${file}: another process kept the write lock for more than ${waitedMs / 1000}s (${holder}); nothing was written, run again when it is done`);
+    super(`database ${file}: another process holds the write lock (waited up to ${waitedMs / 1000}s; ${holder}); nothing was written, run again when it is done`);
   }
 }
 

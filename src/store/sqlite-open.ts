@@ -1,6 +1,7 @@
 // Opening the SQLite file: for writing (created if new, private modes, WAL, migrations applied
 // under the write lock) or for reading (never created, never written, never waits for a writer).
 import { closeSync, existsSync, openSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
@@ -90,7 +91,10 @@ export function describeLockHolder(file: string, now = new Date()): string {
       holder: string;
       acquired_at: string;
     }[];
-    if (leases.length > 0) return `being ingested by ${leases.map((l) => `${l.holder} (source ${l.source_id}, since ${l.acquired_at})`).join(', ')}`;
+    // This process's own leases (the runner names holders host:pid:…) are not the other process.
+    const own = `${hostname()}:${process.pid}:`;
+    const others = leases.filter((l) => !l.holder.startsWith(own));
+    if (others.length > 0) return `being ingested by ${others.map((l) => `${l.holder} (source ${l.source_id}, since ${l.acquired_at})`).join(', ')}`;
   } catch {
     // The lock's holder is unknown; the message below says so.
   } finally {

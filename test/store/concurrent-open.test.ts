@@ -3,12 +3,13 @@
 // process creates the schema and the others find it done.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import SQLite from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrations } from '../../src/store/migrations/index.ts';
-import { tempDir } from '../helpers/app.ts';
+import { TARGETS_YAML, tempDir } from '../helpers/app.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const PROCESSES = 8;
@@ -71,5 +72,26 @@ describe('concurrent first opens of a new database', () => {
     for (const c of procs) c.proc.stdin!.end();
     const codes = await Promise.all(procs.map(async (c) => (c.proc.exitCode ?? (await once(c.proc, 'exit'))[0]) as number));
     expect(codes).toEqual(Array(PROCESSES).fill(0));
+  });
+
+  it(`${PROCESSES} \`pauta run\` commands started together on a new database all exit 0`, async () => {
+    const dir = tempDir('pauta-open-cli-');
+    const config = path.join(dir, 'pauta.yaml');
+    writeFileSync(config, TARGETS_YAML);
+    const db = path.join(dir, 'data', 'pauta.sqlite');
+    const { PATH, HOME, TMPDIR } = process.env;
+    const runs = Array.from({ length: PROCESSES }, () => {
+      const proc = spawn(process.execPath, [path.join(ROOT, 'bin/pauta.mjs'), 'run', '--config', config, '--db', db], {
+        cwd: dir,
+        env: { PATH, HOME, TMPDIR, PAUTA_LOG_LEVEL: 'error' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      children.push(proc);
+      let stderr = '';
+      proc.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      return once(proc, 'exit').then(([code]) => ({ code: code as number, stderr }));
+    });
+    expect(await Promise.all(runs)).toEqual(Array(PROCESSES).fill({ code: 0, stderr: '' }));
+    expect(schemaOf(db).migrations).toEqual(Object.keys(migrations));
   });
 });

@@ -147,8 +147,8 @@ describe('commands that only read', () => {
 
     const writer = pauta(['run', '--config', config, '--db', db]);
     expect(writer.code).toBe(3);
-    expect(writer.stderr).toContain(`pauta: database ${db}: another process kept the write lock for more than 10s`);
-    expect(writer.stderr).toContain(`being ingested by ${OTHER_HOLDER} (source dv360, since`);
+    expect(writer.stderr).toContain(`pauta: database ${db}: another process holds the write lock (waited up to 10s; being ingested by ${OTHER_HOLDER} (source dv360, since`);
+    expect(writer.stderr).toContain('nothing was written, run again when it is done');
     expect(writer.stderr).not.toContain('database is locked');
   });
 
