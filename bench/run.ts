@@ -2,6 +2,7 @@
 // compare like with like on a shared, noisy machine. Timings are never asserted in tests.
 import { benchDv360Report } from './dv360-report.ts';
 import { benchImportSends } from './import-sends.ts';
+import { benchPostgresWorkers } from './postgres-workers.ts';
 import { benchSandboxWindows } from './sandbox-windows.ts';
 import { benchStore } from './store.ts';
 
@@ -10,6 +11,7 @@ const benches: [string, () => Promise<string[]>][] = [
   ['dv360 report', benchDv360Report],
   ['window size', benchSandboxWindows],
   ['import-sends', benchImportSends],
+  ['postgres workers', benchPostgresWorkers],
 ];
 
 for (const [name, run] of benches) {

@@ -13,7 +13,7 @@ import { CronSchedule } from './daemon/cron.ts';
 import { startHealthServer, type HealthServer } from './daemon/health.ts';
 import { DaemonMetrics } from './daemon/metrics.ts';
 import { ReportPublisher, type PublishResult } from './daemon/publish.ts';
-import { Runner, newRunId, type SourceRunResult } from './ingest/runner.ts';
+import { Runner, defaultSleep, newRunId, type SourceRunResult } from './ingest/runner.ts';
 import type { RetryPolicy } from './ingest/retry.ts';
 import { sourceStatus } from './ingest/status.ts';
 import type { Store } from './store/store.ts';
@@ -136,6 +136,13 @@ export class Daemon {
       log.error({ err: error }, 'scheduled run failed');
       results = [];
     }
+    if (this.deps.store.engine === 'postgres') {
+      const before = results;
+      results = await this.takeOverAbandoned(runner, before, runId, reason, log).catch((error: unknown) => {
+        log.error({ err: error }, 'watching the sources other workers had failed');
+        return before;
+      });
+    }
     this.metrics.recordTick(results);
     const durationMs = this.now().getTime() - startedAt.getTime();
     const sources = results.map((r) => ({
@@ -155,6 +162,36 @@ export class Daemon {
     else log.info(summary, 'scheduled run finished');
     const published = await this.publisher?.publish({ runId, startedAt });
     return { runId, reason, startedAt, results, published };
+  }
+
+  /**
+   * Several workers share a PostgreSQL database: a source another worker had at this tick is
+   * watched until that worker lets it go. A live worker renews its lease and deletes it when
+   * done, so a lease still there after its expiry was left by a worker that died; this worker
+   * then runs the source from its cursor rather than leaving it to the next tick. Watching stops
+   * at the next scheduled run, or when the daemon stops.
+   */
+  private async takeOverAbandoned(runner: Runner, results: SourceRunResult[], runId: string, reason: string, log: Logger): Promise<SourceRunResult[]> {
+    const until = this.schedule.next(this.now())?.getTime() ?? Number.POSITIVE_INFINITY;
+    const sleep = this.deps.sleep ?? ((ms: number) => defaultSleep(ms, this.signal));
+    const out = [...results];
+    for (const [i, result] of results.entries()) {
+      const cfg = this.deps.config.sources.find((s) => s.id === result.sourceId);
+      if (result.status !== 'busy' || cfg === undefined) continue;
+      while (!this.signal.aborted) {
+        const lease = await this.deps.store.db.selectFrom('leases').select(['holder', 'expires_at']).where('source_id', '=', cfg.id).executeTakeFirst();
+        if (lease === undefined) break;
+        const wait = Date.parse(lease.expires_at) - this.now().getTime();
+        if (wait < 0) {
+          log.warn({ source: cfg.id, holder: lease.holder, expiredAt: lease.expires_at }, 'the worker ingesting this source stopped renewing its lease: taking the source over');
+          out[i] = await runner.runSource(cfg, { kind: 'scheduled' }, runId, reason);
+          break;
+        }
+        if (this.now().getTime() + wait >= until) break;
+        await sleep(wait + 1_000).catch(() => undefined);
+      }
+    }
+    return out;
   }
 
   /**

@@ -224,12 +224,14 @@ for (const [engine, skip] of ENGINE_CASES) {
       ]);
     });
 
-    it('connector state and targets survive reopening; workers syncing targets together agree', async () => {
+    it('connector state and targets survive reopening; workers mirroring the config together agree', async () => {
       const location = engine.location();
       const a = await open(location);
       await a.connectorState('gads').set('geo', { '2840': 'US' });
       const [b, c] = await together([() => open(location, false), () => open(location, false)]);
       await together([a, b!, c!].map((s) => () => s.syncTargets(plan)));
+      await together([a, b!, c!].map((s) => () => syncMessagingSchedule(s, config.messaging)));
+      expect(await a.db.selectFrom('message_scheduled').select(['channel', 'send_no', 'scheduled']).execute()).toEqual([{ channel: 'sms', send_no: 1, scheduled: 10 }]);
       expect(await c!.connectorState('gads').get('geo')).toEqual({ '2840': 'US' });
       expect(await b!.db.selectFrom('targets').select(['target_id', 'position']).orderBy('position').execute()).toEqual([
         { target_id: 'programmatic', position: 0 },

@@ -12,12 +12,22 @@ export function configuredSchedule(messaging: MessagingConfig | undefined): { ch
 
 export async function syncMessagingSchedule(store: Store, messaging: MessagingConfig | undefined, now = new Date()): Promise<void> {
   const rows = configuredSchedule(messaging);
+  // Upserts, not delete-and-insert: several workers sharing a PostgreSQL database may mirror the
+  // config at the same moment, and would otherwise insert the same row twice.
   await store.db.transaction().execute(async (trx) => {
-    await trx.deleteFrom('message_scheduled').execute();
-    if (rows.length === 0) return;
-    await trx
-      .insertInto('message_scheduled')
-      .values(rows.map((r) => ({ channel: r.channel, send_no: r.send, scheduled: r.scheduled, updated_at: now.toISOString() })))
-      .execute();
+    const kept = new Set(rows.map((r) => `${r.channel}|${r.send}`));
+    for (const old of await trx.selectFrom('message_scheduled').select(['channel', 'send_no']).execute()) {
+      if (!kept.has(`${old.channel}|${old.send_no}`)) {
+        await trx.deleteFrom('message_scheduled').where('channel', '=', old.channel).where('send_no', '=', old.send_no).execute();
+      }
+    }
+    for (const r of rows) {
+      const values = { scheduled: r.scheduled, updated_at: now.toISOString() };
+      await trx
+        .insertInto('message_scheduled')
+        .values({ channel: r.channel, send_no: r.send, ...values })
+        .onConflict((oc) => oc.columns(['channel', 'send_no']).doUpdateSet(values))
+        .execute();
+    }
   });
 }
