@@ -256,7 +256,22 @@ export class Runner {
         result.requests += 1;
       });
       session = connector.open(cfg, ctx);
-      const found = await session.accounts();
+      const opened = session;
+      // The accounts are read like a window: an outage longer than the request retries is waited out.
+      const listed = await fetchWindowWithRetry(() => opened.accounts(), {
+        policy: this.deps.windowRetry ?? DEFAULT_WINDOW_RETRY,
+        maxRateLimitWaitMs: (this.deps.retry ?? DEFAULT_RETRY_POLICY).maxRateLimitWaitMs,
+        sleep: (ms) => this.sleep(ms),
+        signal: this.deps.signal,
+        onAttemptFailed: async (f) => {
+          if (f.retryInMs === undefined) return;
+          const message = `source ${cfg.id}: reading the accounts, attempt ${f.attempt} of ${f.attempts} failed: ${redact(describeError(f.error))}; read again in ${Math.round(f.retryInMs / 1000)} s`;
+          log.warn({ attempt: f.attempt, attempts: f.attempts, waitMs: f.retryInMs }, message);
+          await store.logRun({ runId, sourceId: cfg.id, trigger, status: 'retried', error: message, startedAt, finishedAt: this.now().toISOString() });
+        },
+      });
+      if (!listed.ok) throw listed.error;
+      const found = listed.value;
       await store.saveAccounts(cfg.id, found.accounts, this.now().toISOString());
       for (const s of found.skipped) log.warn({ account: s.accountId }, s.reason);
       const plan = await this.plan(cfg, mode, found.accounts);
