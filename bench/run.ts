@@ -3,6 +3,7 @@
 import { benchDv360Report } from './dv360-report.ts';
 import { benchImportSends } from './import-sends.ts';
 import { benchSandboxWindows } from './sandbox-windows.ts';
+import { benchSoak } from './soak.ts';
 import { benchStore } from './store.ts';
 
 const benches: [string, () => Promise<string[]>][] = [
@@ -10,6 +11,7 @@ const benches: [string, () => Promise<string[]>][] = [
   ['dv360 report', benchDv360Report],
   ['window size', benchSandboxWindows],
   ['import-sends', benchImportSends],
+  ['soak', benchSoak],
 ];
 
 for (const [name, run] of benches) {

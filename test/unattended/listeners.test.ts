@@ -1,6 +1,6 @@
 // A daemon lives for months: every wait of a run (job polls, backoffs, rate-limit resets) listens
 // to the run's abort signal, and must stop listening when it ends. A long X backfill leaves no
-// listener on the signal and raises no MaxListenersExceededWarning.
+// listener on the signal and raises no MaxListenersExceededWarning; nor do DV360's and Google's.
 import { getEventListeners } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultSleep } from '../../src/ingest/runner.ts';
@@ -53,6 +53,20 @@ describe('waits and the abort signal', () => {
       expect(await storedNumbers(h.store)).toEqual(worldNumbers('x_ads', [{ from: '2021-09-01', to: '2021-12-04' }]));
     } finally {
       process.off('warning', onWarning);
+    }
+  });
+
+  it('DV360 report downloads and Google Ads streams leave none either (fetch keeps its own until garbage-collected)', async () => {
+    for (const platform of ['dv360', 'google_ads'] as const) {
+      h = await platformHarness(platform, 5);
+      const controller = new AbortController();
+      const range = { from: '2021-10-01', to: '2021-10-20' };
+      const result = await h.run(range, { signal: controller.signal, sleep: (ms) => defaultSleep(Math.min(ms, 1), controller.signal) });
+      expect([platform, result.status, result.windowsDone]).toEqual([platform, 'ok', 4]);
+      expect(getEventListeners(controller.signal, 'abort'), platform).toHaveLength(0);
+      expect(await storedNumbers(h.store)).toEqual(worldNumbers(platform, [range]));
+      await h.close();
+      h = undefined;
     }
   });
 });
