@@ -148,6 +148,8 @@ export class Daemon {
       rows: r.rows,
       requests: r.requests,
       ...(r.error ? { error: r.error } : {}),
+      // Windows that did not commit; the next tick fetches them again from the cursor.
+      ...(r.failedWindows ? { failedWindows: r.failedWindows.map((f) => f.window) } : {}),
     }));
     const failed = results.filter((r) => r.status === 'failed').map((r) => r.sourceId);
     const unfinished = results.filter((r) => r.status === 'busy' || r.status === 'interrupted').map((r) => r.sourceId);

@@ -79,6 +79,35 @@ describe('X Ads campaigns and REGIONS jobs', () => {
     ]);
   });
 
+  it('reads every page of GET stats/jobs before a job counts as gone: the one waited for is on the second', async () => {
+    const all = campaignsPage(25).data.map((c: { id: string }) => c.id);
+    const first = all.slice(0, 20);
+    const rest = all.slice(20);
+    const page1 = { ...listed(['1458000000000000201', 'SUCCESS', first]), next_cursor: 'c-1' };
+    const scopes = [
+      xAds()
+        .get(`/12/accounts/${LA}`).reply(200, fixture('account-los-angeles.json'))
+        .get(`/12/accounts/${LA}/campaigns`).query({ with_deleted: 'true', count: '1000' }).reply(200, campaignsPage(25))
+        .post(`/12/stats/jobs/accounts/${LA}`).query(jobQuery(first)).reply(200, created('1458000000000000201', first))
+        .post(`/12/stats/jobs/accounts/${LA}`).query(jobQuery(rest)).reply(200, created('1458000000000000202', rest))
+        // Filtered by both ids, the answer still comes one job per page.
+        .get(`/12/stats/jobs/accounts/${LA}`).query({ job_ids: '1458000000000000201,1458000000000000202', count: '1000' }).reply(200, page1)
+        .get(`/12/stats/jobs/accounts/${LA}`).query({ job_ids: '1458000000000000201,1458000000000000202', count: '1000', cursor: 'c-1' })
+        .reply(200, listed(['1458000000000000202', 'SUCCESS', rest]))
+        .get(`/12/stats/accounts/${LA}`).query(statsQuery('CAMPAIGN', first, START, END)).reply(200, totals(first))
+        .get(`/12/stats/accounts/${LA}`).query(statsQuery('CAMPAIGN', rest, START, END)).reply(200, totals(rest)),
+      countryLookup('US'),
+      download('1458000000000000201', first),
+      download('1458000000000000202', rest),
+    ];
+    const h = await harness();
+    store = h.store;
+    const result = await h.run(FROM, TO);
+    expect(result.error).toBeUndefined();
+    for (const s of scopes) s.done();
+    expect(await storedDays(h.store)).toHaveLength(50);
+  });
+
   it('splits 25 campaigns into jobs (and sync requests) of at most 20 entity ids', async () => {
     const all = campaignsPage(25).data.map((c: { id: string }) => c.id);
     const first = all.slice(0, 20);
