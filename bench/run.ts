@@ -4,6 +4,7 @@ import { benchDv360Report } from './dv360-report.ts';
 import { benchImportSends } from './import-sends.ts';
 import { benchPostgresWorkers } from './postgres-workers.ts';
 import { benchSandboxWindows } from './sandbox-windows.ts';
+import { benchSoak } from './soak.ts';
 import { benchStore } from './store.ts';
 
 const benches: [string, () => Promise<string[]>][] = [
@@ -12,6 +13,7 @@ const benches: [string, () => Promise<string[]>][] = [
   ['window size', benchSandboxWindows],
   ['import-sends', benchImportSends],
   ['postgres workers', benchPostgresWorkers],
+  ['soak', benchSoak],
 ];
 
 for (const [name, run] of benches) {

@@ -4,7 +4,6 @@
 // fails is reported and simply tried again at the next tick (its cursor has not moved); the
 // others go on. At start-up, a run that was due while the daemon was down is made at once. When the
 // config has `report:`, each tick ends by publishing the report (src/daemon/publish.ts).
-import { hostname } from 'node:os';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { ConnectorRegistry, PautaConfig } from './config/load.ts';
 import { UsageError, describeError } from './core/errors.ts';
@@ -13,8 +12,10 @@ import { CronSchedule } from './daemon/cron.ts';
 import { startHealthServer, type HealthServer } from './daemon/health.ts';
 import { DaemonMetrics } from './daemon/metrics.ts';
 import { ReportPublisher, type PublishResult } from './daemon/publish.ts';
+import { daemonHolder } from './ingest/lease-holder.ts';
 import { Runner, defaultSleep, newRunId, type SourceRunResult } from './ingest/runner.ts';
 import type { RetryPolicy } from './ingest/retry.ts';
+import type { WindowRetryPolicy } from './ingest/window-retry.ts';
 import { sourceStatus } from './ingest/status.ts';
 import type { Store } from './store/store.ts';
 
@@ -29,6 +30,7 @@ export interface DaemonDeps {
   /** Waits between retries and report polls; tests make it instant. */
   sleep?: (ms: number) => Promise<void>;
   retry?: RetryPolicy;
+  windowRetry?: WindowRetryPolicy;
   /** Names this process in the lease table, so a backfill can say who holds a source. */
   holder?: string;
   leaseTtlMs?: number;
@@ -69,7 +71,7 @@ export class Daemon {
   constructor(private readonly deps: DaemonDeps) {
     this.schedule = new CronSchedule(deps.config.schedule.cron, deps.config.schedule.timezone);
     this.metrics = new DaemonMetrics(deps.config.sources.filter((s) => s.enabled).map((s) => s.id));
-    this.holder = deps.holder ?? `daemon@${hostname()}:${process.pid}`;
+    this.holder = deps.holder ?? daemonHolder();
     const { config, store, log, env, now } = deps;
     this.publisher = config.report && new ReportPublisher(config.report, { config, store, log, env, now, metrics: this.metrics, signal: this.signal });
   }
@@ -120,6 +122,7 @@ export class Daemon {
       now: this.deps.now,
       sleep: this.deps.sleep,
       retry: this.deps.retry,
+      windowRetry: this.deps.windowRetry,
       signal: this.signal,
       holder: this.holder,
       leaseTtlMs: this.deps.leaseTtlMs,
@@ -152,6 +155,8 @@ export class Daemon {
       rows: r.rows,
       requests: r.requests,
       ...(r.error ? { error: r.error } : {}),
+      // Windows that did not commit; the next tick fetches them again from the cursor.
+      ...(r.failedWindows ? { failedWindows: r.failedWindows.map((f) => f.window) } : {}),
     }));
     const failed = results.filter((r) => r.status === 'failed').map((r) => r.sourceId);
     const unfinished = results.filter((r) => r.status === 'busy' || r.status === 'interrupted').map((r) => r.sourceId);

@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import type { SourceConfigBase } from '../connectors/types.ts';
 import type { AccountInfo } from '../core/records.ts';
-import { windowDays, type DateWindow } from '../core/dates.ts';
+import { addDays, windowDays, type DateWindow } from '../core/dates.ts';
 import { UsageError } from '../core/errors.ts';
 import { createLogger } from '../core/log.ts';
 import { onShutdownSignals } from '../daemon/signals.ts';
@@ -26,7 +26,10 @@ export function summarize(results: readonly SourceRunResult[]): string {
           : '';
       // An ok source that could not read some accounts says so: "0 row(s)" alone would look like no traffic.
       const skipped = r.skipped && r.skipped.length > 0 ? `\n  ${r.skipped.length} account window(s) not read, stored rows kept — e.g. ${r.skipped[0]}` : '';
-      return `${head}${body}${r.error ? ` — ${r.error}` : ''}${skipped}`;
+      // Every window that did not commit, with its own cause; the later windows were stored.
+      const failed = (r.failedWindows ?? []).length > 1 ? r.failedWindows!.map((f) => `\n  failed ${f.window.from}..${f.window.to}: ${f.error}`).join('') : '';
+      const notFetched = r.notFetched && r.notFetched.length > 0 ? `\n  not fetched: ${r.notFetched.length} window(s), ${r.notFetched[0]!.from}..${r.notFetched.at(-1)!.to}` : '';
+      return `${head}${body}${r.error ? ` — ${r.error}` : ''}${failed}${notFetched}${skipped}`;
     })
     .join('\n');
 }
@@ -76,13 +79,27 @@ async function liveLeases(app: App, now: Date): Promise<Map<string, { holder: st
   return new Map(rows.map((r) => [r.source_id, { holder: r.holder, since: r.acquired_at }]));
 }
 
+/** The windows of a run that did not commit, joined where they touch, in date order. */
+export function unfinishedRanges(r: SourceRunResult): DateWindow[] {
+  const windows = [...(r.failedWindows ?? []).map((f) => f.window), ...(r.notFetched ?? [])].sort((a, b) => a.from.localeCompare(b.from));
+  const out: DateWindow[] = [];
+  for (const w of windows) {
+    const last = out.at(-1);
+    if (last && w.from <= addDays(last.to, 1)) last.to = w.to > last.to ? w.to : last.to;
+    else out.push({ ...w });
+  }
+  return out;
+}
+
 /**
- * How to finish what a backfill left undone: the same range from each unfinished source's first
- * window that did not commit (earlier windows are stored; re-running them would also be safe).
+ * How to finish what a backfill left undone: per unfinished source, one command per stretch of
+ * windows that did not commit (windows that failed, and those never fetched after a stop or a
+ * shutdown); a source that never got to plan its windows gets the whole range. Stored windows
+ * stay, and re-running them would also be safe.
  */
 export function resumeHints(
   app: App,
-  range: { from: string; to: string },
+  range: { from: string; to: string } | undefined,
   source: string | undefined,
   results: readonly SourceRunResult[],
   global: GlobalOptions = {},
@@ -93,10 +110,13 @@ export function resumeHints(
   const hints: string[] = [];
   for (const cfg of sourcesInScope(app, source)) {
     const r = byId.get(cfg.id);
-    if (r?.status === 'ok') continue;
-    const from = r?.windows[r.windowsDone]?.from ?? range.from;
+    if (r?.status === 'ok' || r?.status === 'disabled') continue;
     const why = r === undefined ? 'not started' : r.status;
-    hints.push(`  ${cfg.id} (${why}): npm run backfill --${where} --from ${from} --to ${range.to} --source ${cfg.id}`);
+    const stretches = r ? unfinishedRanges(r) : [];
+    const ranges = stretches.length > 0 ? stretches : range ? [range] : [];
+    for (const { from, to } of ranges) {
+      hints.push(`  ${cfg.id} (${why}): npm run backfill --${where} --from ${from} --to ${to} --source ${cfg.id}`);
+    }
   }
   return hints;
 }
@@ -216,6 +236,9 @@ export function registerIngestCommands(program: Command): void {
         try {
           const results = await ingest(app, { kind: 'scheduled' }, 'run', { source: opts.source, waitMs, signal: shutdown.signal });
           process.stdout.write(`${summarize(results)}\n`);
+          // The next run fetches them anyway (the cursor stayed before them); this fetches them now.
+          const hints = resumeHints(app, undefined, opts.source, results, global);
+          if (hints.length > 0) process.stdout.write(`to fetch what did not commit now (the next run would too):\n${hints.join('\n')}\n`);
           return exitCodeFor(results);
         } finally {
           shutdown.dispose();

@@ -8,6 +8,7 @@ import { buildReport } from '../report/model.ts';
 import { reportTable } from '../report/table.ts';
 import { stringify } from 'yaml';
 import { DEMO_DB_PATH, demoConfig, demoSources, runDemo, startSandbox } from '../sandbox/demo.ts';
+import { FAULTS, parseFaultOption } from '../sandbox/faults.ts';
 import { sandboxFiles, writeSandboxFiles } from '../sandbox/write-config.ts';
 import { SIM_ACCOUNTS, SIM_NOW, SIM_PERIOD } from '../sandbox/world.ts';
 import { Store } from '../store/store.ts';
@@ -63,10 +64,12 @@ export function registerSandboxCommands(program: Command): void {
     .description('serve the simulated platforms on loopback until stopped (Ctrl-C)')
     .option('--port <port>', 'port to listen on (default: any free port)')
     .option('--write-config <file>', 'write FILE, a config whose sources point at this sandbox, and beside it its credentials (.env) and database (.sqlite)')
+    .option('--fault <name[=times]>', `arm a platform fault (repeatable): ${FAULTS.map((f) => f.name).join(', ')}`, (v: string, all: string[]) => [...all, v], [] as string[])
     .action(
-      action(async (opts: { port?: string; writeConfig?: string }, cmd: Command) => {
+      action(async (opts: { port?: string; writeConfig?: string; fault: string[] }, cmd: Command) => {
         const port = parseNonNegativeInt('port', opts.port, 0);
         if (port > 65535) throw new UsageError(`--port: expected a port number 0–65535, got ${port}`);
+        const faults = opts.fault.map(parseFaultOption);
         const files = opts.writeConfig === undefined ? undefined : sandboxFiles(opts.writeConfig);
         const baseConfig = resolveConfigPath(globalOptions(cmd).config);
         const registry = defaultRegistry();
@@ -74,10 +77,15 @@ export function registerSandboxCommands(program: Command): void {
           throw e.code === 'EADDRINUSE' || e.code === 'EACCES' ? new UsageError(`--port ${port}: ${e.code === 'EADDRINUSE' ? 'already in use' : 'not permitted'}`) : e;
         });
         try {
+          for (const f of faults) sandbox.ctx.faults.arm(f.name, f.times);
           const { env } = demoConfig(sandbox.baseUrl, registry, baseConfig);
           // Written before the banner: once "listening" is printed, the files are there.
           if (files) await writeSandboxFiles({ baseUrl: sandbox.baseUrl, registry, baseConfig, files });
           process.stdout.write(`*** ${BANNER} ***\nsandbox listening on ${sandbox.baseUrl} until stopped (Ctrl-C)\n\n${sandboxDatesNote(registry, new Date())}\n\n`);
+          process.stdout.write(
+            `${faults.length > 0 ? `faults armed: ${faults.map((f) => `${f.name}×${f.times}`).join(', ')}\n` : ''}` +
+              `arm a fault while it runs: curl -X POST '${sandbox.baseUrl}/sandbox/faults?arm=x_ads.job_failed&times=2' (GET lists what is armed)\n\n`,
+          );
           if (files) {
             process.stdout.write(
               `wrote ${files.config} (sources pointing here, database ${files.database}) and ${files.env} (the sandbox credentials, not secrets).\n` +

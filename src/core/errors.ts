@@ -22,6 +22,14 @@ export class RateLimitedError extends TransientError {
   }
 }
 
+/**
+ * A report or job the platform accepted did not finish in the time allowed. Transient — the next
+ * run asks again — but not fetched again within this run: it would wait as long once more.
+ */
+export class WaitTimeoutError extends TransientError {
+  override name = 'WaitTimeoutError';
+}
+
 /** A daily quota is spent: stop this source for the run, no retries (they would burn quota). */
 export class QuotaExhaustedError extends Error {
   override name = 'QuotaExhaustedError';

@@ -46,7 +46,7 @@ export interface RetryDeps {
 }
 
 /** Backoff before attempt `attempt + 1`: base × 2^(attempt-1), capped, with ±25 % jitter. */
-export function backoffDelay(policy: RetryPolicy, attempt: number, random: () => number = Math.random): number {
+export function backoffDelay(policy: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'>, attempt: number, random: () => number = Math.random): number {
   const raw = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
   return Math.round(raw * (0.75 + random() * 0.5));
 }

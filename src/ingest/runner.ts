@@ -1,6 +1,5 @@
 // Runs one source over its windows: lease, accounts, plan, fetch, validate, reconcile, commit.
 // Connectors only talk to their platform; everything stateful happens here, once.
-import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { PautaConfig } from '../config/load.ts';
 import { typedState } from '../connectors/state.ts';
@@ -13,9 +12,11 @@ import type { AccountInfo, CampaignDay, SourceState, StoredDay, TargetAssignment
 import { redact } from '../core/redact.ts';
 import { targetAssignment } from '../indicators/targets.ts';
 import type { Store } from '../store/store.ts';
+import { DEFAULT_LEASE_TTL_MS, commandHolder, holderIsDeadHere } from './lease-holder.ts';
 import { lastCompleteDay, nextCursor, planBackfill, planScheduled } from './plan.ts';
 import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from './retry.ts';
 import { validateDay } from './validate.ts';
+import { DEFAULT_WINDOW_RETRY, fetchWindowWithRetry, type WindowAttemptFailure, type WindowFailureKind, type WindowRetryPolicy } from './window-retry.ts';
 
 export type RunMode =
   | { kind: 'scheduled' }
@@ -28,9 +29,12 @@ export interface RunnerDeps {
   now?: () => Date;
   sleep?: (ms: number) => Promise<void>;
   retry?: RetryPolicy;
+  /** How often a failed window is fetched again within the run (default DEFAULT_WINDOW_RETRY). */
+  windowRetry?: WindowRetryPolicy;
   signal?: AbortSignal | undefined;
-  /** Identifies this process in the lease table. */
+  /** Identifies this process in the lease table (`host:pid:tag`, so a dead holder is recognised). */
   holder?: string;
+  /** How long a lease lasts without its heartbeat (renewed every third of it). Default 30 s. */
   leaseTtlMs?: number;
   /** How long to wait for another process's lease before giving up (0: don't wait). */
   leaseWaitMs?: number;
@@ -76,20 +80,37 @@ export interface SourceRunResult {
   clampedTo?: string | undefined;
   /** Accounts a window could not read (their stored rows were kept), one per account and window. */
   skipped?: string[] | undefined;
+  /** Windows that did not commit, in order, with why; the cursor stays before the first of them. */
+  failedWindows?: FailedWindow[] | undefined;
+  /** Windows never fetched because the source stopped (a permanent failure or a shutdown). */
+  notFetched?: DateWindow[] | undefined;
 }
 
+export interface FailedWindow {
+  window: DateWindow;
+  /** How many times it was fetched in this run. */
+  attempts: number;
+  kind: WindowFailureKind;
+  error: string;
+}
+
+/** Waits `ms`, or less if the signal aborts; whichever ends it removes the other (a daemon sleeps millions of times). */
 export const defaultSleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((resolve) => {
     if (signal?.aborted) return resolve();
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(t);
+    const onAbort = () => {
+      clearTimeout(timer);
       resolve();
-    }, { once: true });
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 
 export function defaultHolder(): string {
-  return `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  return commandHolder();
 }
 
 export function newRunId(now: Date = new Date()): string {
@@ -203,7 +224,7 @@ export class Runner {
       return result;
     };
 
-    const lease = await this.acquireLease(cfg.id, holder);
+    const lease = await this.acquireLease(cfg.id, holder, log);
     if (!lease.ok) {
       result.status = 'busy';
       result.error = lease.message;
@@ -211,21 +232,49 @@ export class Runner {
       await store.logRun({ runId, sourceId: cfg.id, trigger, status: 'busy', error: lease.message, startedAt, finishedAt: this.now().toISOString() });
       return finish();
     }
+    // The heartbeat keeps the short lease alive; if another process took it (this one stalled
+    // past the TTL), no further window is committed.
+    let leaseLost = false;
     const heartbeat = setInterval(() => {
-      void store.acquireLease(cfg.id, holder, this.now(), this.leaseTtl()).catch(() => undefined);
-    }, Math.max(1_000, this.leaseTtl() / 3));
+      store.acquireLease(cfg.id, holder, this.now(), this.leaseTtl()).then(
+        (renewed) => {
+          if (!renewed.acquired && !leaseLost) {
+            leaseLost = true;
+            log.error({ holder: renewed.holder }, `source ${cfg.id}: the lease was taken over by ${renewed.holder}; no further window is committed`);
+          }
+        },
+        () => undefined,
+      );
+    }, Math.max(1_000, Math.floor(this.leaseTtl() / 3)));
     heartbeat.unref();
 
     // One session per source run: the connector's clients and tokens live on it, and it is
     // closed whatever happens.
     let session: Session | undefined;
+    /** The window the loop is at, so a failure outside a window (the database) still says what is left. */
+    let current: number | undefined;
     try {
       const connector = this.connectorFor(cfg);
       const ctx = makeContext(cfg, this.deps, log, () => {
         result.requests += 1;
       });
       session = connector.open(cfg, ctx);
-      const found = await session.accounts();
+      const opened = session;
+      // The accounts are read like a window: an outage longer than the request retries is waited out.
+      const listed = await fetchWindowWithRetry(() => opened.accounts(), {
+        policy: this.deps.windowRetry ?? DEFAULT_WINDOW_RETRY,
+        maxRateLimitWaitMs: (this.deps.retry ?? DEFAULT_RETRY_POLICY).maxRateLimitWaitMs,
+        sleep: (ms) => this.sleep(ms),
+        signal: this.deps.signal,
+        onAttemptFailed: async (f) => {
+          if (f.retryInMs === undefined) return;
+          const message = `source ${cfg.id}: reading the accounts, attempt ${f.attempt} of ${f.attempts} failed: ${redact(describeError(f.error))}; read again in ${Math.round(f.retryInMs / 1000)} s`;
+          log.warn({ attempt: f.attempt, attempts: f.attempts, waitMs: f.retryInMs }, message);
+          await store.logRun({ runId, sourceId: cfg.id, trigger, status: 'retried', error: message, startedAt, finishedAt: this.now().toISOString() });
+        },
+      });
+      if (!listed.ok) throw listed.error;
+      const found = listed.value;
       await store.saveAccounts(cfg.id, found.accounts, this.now().toISOString());
       for (const s of found.skipped) log.warn({ account: s.accountId }, s.reason);
       const plan = await this.plan(cfg, mode, found.accounts);
@@ -234,12 +283,29 @@ export class Runner {
       if (plan.clampedTo) log.info({ to: plan.clampedTo }, 'backfill end moved to the last complete day');
       this.deps.onPlan?.({ sourceId: cfg.id, windows: plan.windows });
       let cursor = await store.getCursor(cfg.id);
+      const failed: FailedWindow[] = [];
+      const stopWith = (index: number) => {
+        const rest = plan.windows.slice(index);
+        if (rest.length > 0) result.notFetched = rest;
+      };
+      const stopLeaseLost = (index: number) => {
+        result.status = 'failed';
+        result.error = `source ${cfg.id}: the lease was taken over by another process after ${result.windowsDone} of ${plan.windows.length} window(s); the next run goes on from the cursor`;
+        stopWith(index);
+      };
+      const fetchOne = (window: DateWindow) => this.fetchWindowRetrying(session!, connector.platform, window, found, { runId, sourceId: cfg.id, trigger, log });
 
       for (const [index, window] of plan.windows.entries()) {
+        current = index;
         if (this.deps.signal?.aborted) {
           result.status = 'interrupted';
           result.error = `source ${cfg.id}: interrupted after ${result.windowsDone} of ${plan.windows.length} window(s)`;
           log.warn({ windowsDone: result.windowsDone, windows: plan.windows.length }, 'interrupted before all windows ran');
+          stopWith(index);
+          break;
+        }
+        if (leaseLost) {
+          stopLeaseLost(index);
           break;
         }
         const windowStartMs = this.clockMs();
@@ -255,20 +321,22 @@ export class Runner {
           durationMs: Math.round(this.clockMs() - windowStartMs),
           status,
         });
-        try {
-          const fetched = await this.fetchWindow(session, connector.platform, window, found);
-          const moved = nextCursor(cursor, window);
+        const fetched = await fetchOne(window);
+        if (fetched.ok && !leaseLost) {
+          // A window that failed earlier in this run holds the cursor before it: later windows are stored, the cursor waits.
+          const moved = failed.some((f) => cursor === undefined || f.window.to > cursor) ? undefined : nextCursor(cursor, window);
+          const { value } = fetched;
           const rows = await store.commitWindow({
             runId,
             sourceId: cfg.id,
             trigger,
             window,
-            accounts: fetched.accounts,
-            days: fetched.days,
+            accounts: value.accounts,
+            days: value.days,
             targetOf: this.targets.targetOf,
             startedAt: windowStarted,
             finishedAt: this.now().toISOString(),
-            note: fetched.skipped.length > 0 ? fetched.skipped.join('; ') : undefined,
+            note: value.skipped.length > 0 ? value.skipped.join('; ') : undefined,
             cursor: moved,
             lease: { holder, now: this.now().toISOString() },
           });
@@ -276,33 +344,53 @@ export class Runner {
           result.rows += rows;
           result.windowsDone += 1;
           const done = event('ok', rows);
-          log.info({ window, rows, days: fetched.days.length, requests: done.requests, durationMs: done.durationMs }, 'window stored');
-          for (const s of fetched.skipped) log.warn({ window }, s);
-          if (fetched.skipped.length > 0) (result.skipped ??= []).push(...fetched.skipped.map((s) => `${window.from}..${window.to}: ${s}`));
+          log.info({ window, rows, days: value.days.length, requests: done.requests, durationMs: done.durationMs, attempts: fetched.attempts }, 'window stored');
+          for (const s of value.skipped) log.warn({ window }, s);
+          if (value.skipped.length > 0) (result.skipped ??= []).push(...value.skipped.map((s) => `${window.from}..${window.to}: ${s}`));
           this.deps.onWindow?.(done);
-        } catch (error) {
-          // A shutdown aborts the signal; the window's transaction never began, so nothing of it
-          // is stored and the next run fetches it again.
-          const interrupted = this.deps.signal?.aborted === true;
-          const message = interrupted
-            ? `source ${cfg.id}, window ${window.from}..${window.to} interrupted by shutdown: nothing of it was stored; the next run fetches it again`
-            : windowError(cfg.id, window, error);
-          result.status = interrupted ? 'interrupted' : 'failed';
-          result.error = message;
-          const failed = event(result.status, 0);
-          if (interrupted) log.warn({ window, durationMs: failed.durationMs }, message);
-          else log.error({ window, requests: failed.requests, durationMs: failed.durationMs, err: redact(describeError(error)) }, message);
-          await store.logRun({ runId, sourceId: cfg.id, trigger, window, status: 'failed', error: message, startedAt: windowStarted, finishedAt: this.now().toISOString() });
-          this.deps.onWindow?.(failed);
-          // The cursor cannot pass a failed window, and the next windows would meet the same
-          // credentials or quota: stop this source here; the next run starts again from the cursor.
+          continue;
+        }
+        if (fetched.ok) {
+          stopLeaseLost(index);
           break;
         }
+        // A shutdown aborts the signal; the window's transaction never began, so nothing of it
+        // is stored and the next run fetches it again.
+        const interrupted = fetched.kind === 'interrupted';
+        const message = interrupted
+          ? `source ${cfg.id}, window ${window.from}..${window.to} interrupted by shutdown: nothing of it was stored; the next run fetches it again`
+          : windowError(cfg.id, window, fetched.error, fetched.attempts);
+        failed.push({ window, attempts: fetched.attempts, kind: fetched.kind, error: message });
+        result.failedWindows = failed;
+        result.status = interrupted ? 'interrupted' : 'failed';
+        result.error = failed.length > 1 && !interrupted ? `${failed.length} windows failed; first: ${failed[0]!.error}` : message;
+        const failedEvent = event(result.status, 0);
+        if (interrupted) log.warn({ window, durationMs: failedEvent.durationMs }, message);
+        else log.error({ window, requests: failedEvent.requests, durationMs: failedEvent.durationMs, attempts: fetched.attempts, err: redact(describeError(fetched.error)) }, message);
+        await store.logRun({ runId, sourceId: cfg.id, trigger, window, status: 'failed', error: message, startedAt: windowStarted, finishedAt: this.now().toISOString() });
+        this.deps.onWindow?.(failedEvent);
+        if (interrupted) {
+          stopWith(index + 1);
+          break;
+        }
+        if (fetched.kind === 'permanent') {
+          // Credentials, permission, a daily quota or an unreadable payload: the next windows
+          // would meet the same. The next run starts again from the cursor.
+          log.error({ windowsLeft: plan.windows.length - index - 1 }, `source ${cfg.id} stops for this run: the cause is not transient`);
+          stopWith(index + 1);
+          break;
+        }
+        // Transient, its attempts spent: the later windows are fetched and stored; the cursor stays before this one.
       }
       if (result.status === 'ok') {
         log.info(
           { windows: result.windowsDone, rows: result.rows, requests: result.requests, durationMs: Math.round(this.clockMs() - startedMs) },
           plan.windows.length === 0 ? 'up to date' : 'source done',
+        );
+      } else if (failed.length > 0 && result.status === 'failed') {
+        log.error(
+          { windows: result.windowsDone, failed: failed.map((f) => f.window), rows: result.rows, requests: result.requests },
+          `source ${cfg.id}: ${failed.length} window(s) failed, ${result.windowsDone} stored; the cursor stays before ${failed[0]!.window.from}`,
         );
       }
     } catch (error) {
@@ -312,6 +400,7 @@ export class Runner {
         : `source ${cfg.id}: ${redact(describeError(error))}`;
       result.status = interrupted ? 'interrupted' : 'failed';
       result.error = message;
+      if (current !== undefined) result.notFetched = result.windows.slice(current);
       if (interrupted) log.warn(message);
       else log.error(message);
       await store.logRun({ runId, sourceId: cfg.id, trigger, status: 'failed', error: message, startedAt, finishedAt: this.now().toISOString() });
@@ -324,14 +413,19 @@ export class Runner {
   }
 
   private leaseTtl(): number {
-    return this.deps.leaseTtlMs ?? 10 * 60_000;
+    return this.deps.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
   }
 
-  private async acquireLease(sourceId: string, holder: string): Promise<{ ok: true } | { ok: false; message: string }> {
+  private async acquireLease(sourceId: string, holder: string, log: Logger): Promise<{ ok: true } | { ok: false; message: string }> {
     const deadline = this.now().getTime() + (this.deps.leaseWaitMs ?? 0);
     for (;;) {
       const lease = await this.deps.store.acquireLease(sourceId, holder, this.now(), this.leaseTtl());
       if (lease.acquired) return { ok: true };
+      // A process on this host that no longer exists (killed, out of memory) cannot come back for it.
+      if (holderIsDeadHere(lease.holder) && (await this.deps.store.takeOverLease(sourceId, lease.holder, holder, this.now(), this.leaseTtl()))) {
+        log.warn({ deadHolder: lease.holder, since: lease.acquiredAt }, `source ${sourceId}: the lease of ${lease.holder} was taken over: that process no longer exists on this host`);
+        return { ok: true };
+      }
       if (this.now().getTime() >= deadline || this.deps.signal?.aborted) {
         return {
           ok: false,
@@ -340,6 +434,38 @@ export class Runner {
       }
       await this.sleep(2_000);
     }
+  }
+
+  /**
+   * One window, fetched again while its failure is transient (window-retry.ts). Every failed
+   * attempt that is fetched again gets a `retried` run-log entry; the final failure is the caller's.
+   */
+  private fetchWindowRetrying(
+    session: Session,
+    platform: string,
+    window: DateWindow,
+    found: SourceAccounts,
+    run: { runId: string; sourceId: string; trigger: string; log: Logger },
+  ) {
+    let attemptStarted = this.now().toISOString();
+    return fetchWindowWithRetry(
+      () => {
+        attemptStarted = this.now().toISOString();
+        return this.fetchWindow(session, platform, window, found);
+      },
+      {
+        policy: this.deps.windowRetry ?? DEFAULT_WINDOW_RETRY,
+        maxRateLimitWaitMs: (this.deps.retry ?? DEFAULT_RETRY_POLICY).maxRateLimitWaitMs,
+        sleep: (ms) => this.sleep(ms),
+        signal: this.deps.signal,
+        onAttemptFailed: async (f: WindowAttemptFailure) => {
+          if (f.retryInMs === undefined) return;
+          const message = `source ${run.sourceId}, window ${window.from}..${window.to} attempt ${f.attempt} of ${f.attempts} failed: ${redact(describeError(f.error))}; fetched again in ${Math.round(f.retryInMs / 1000)} s`;
+          run.log.warn({ window, attempt: f.attempt, attempts: f.attempts, waitMs: f.retryInMs }, message);
+          await this.deps.store.logRun({ ...run, window, status: 'retried', error: message, startedAt: attemptStarted, finishedAt: this.now().toISOString() });
+        },
+      },
+    );
   }
 
   /**
@@ -403,7 +529,8 @@ function toStoredDay(day: CampaignDay, platform: string): StoredDay {
   }
 }
 
-function windowError(sourceId: string, window: DateWindow, error: unknown): string {
+function windowError(sourceId: string, window: DateWindow, error: unknown, attempts: number): string {
   const kind = error instanceof QuotaExhaustedError ? 'quota exhausted' : 'failed';
-  return `source ${sourceId}, window ${window.from}..${window.to} ${kind}: ${redact(describeError(error))}`;
+  const tries = attempts > 1 ? ` (after ${attempts} attempts)` : '';
+  return `source ${sourceId}, window ${window.from}..${window.to} ${kind}${tries}: ${redact(describeError(error))}`;
 }

@@ -103,7 +103,8 @@ async function lastRun(store: Store, sourceId: string): Promise<LastRun | null> 
     .execute();
   const failed = rows.find((r) => r.status === 'failed');
   const busy = rows.find((r) => r.status === 'busy');
-  const noted = rows.find((r) => r.error !== null);
+  // A `retried` entry is an attempt that was fetched again, not the run's outcome.
+  const noted = rows.find((r) => r.error !== null && r.status !== 'retried');
   return {
     runId: latest.run_id,
     trigger: rows[0]!.trigger,

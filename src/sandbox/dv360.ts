@@ -397,7 +397,9 @@ function handleDownload(req: SandboxRequest, ctx: SandboxContext): SandboxRespon
     return gcsError(403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.');
   }
   if (Date.now() / 1000 > r.expires) return gcsError(400, 'ExpiredToken', 'The provided token has expired.');
-  return { status: 200, headers: { 'content-type': 'text/csv; charset=UTF-8' }, body: reportCsv(q, r) };
+  if (ctx.faults.take('dv360.download_unavailable')) return gcsError(503, 'ServiceUnavailable', 'We encountered an internal error. Please try again.');
+  const cut = ctx.faults.take('dv360.download_cut') ? ('reset' as const) : undefined;
+  return { status: 200, headers: { 'content-type': 'text/csv; charset=UTF-8' }, body: reportCsv(q, r), ...(cut ? { cut } : {}) };
 }
 
 function handleApi(req: SandboxRequest, ctx: SandboxContext): SandboxResponse {

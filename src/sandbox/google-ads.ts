@@ -7,8 +7,9 @@
 // `[{"error": {code, message, status, details: [GoogleAdsFailure]}}]`. Rows with no impressions
 // are left out, `geographic_view` returns both location types, `user_location_view` splits by
 // `targeting_location`. What it does not simulate it refuses with 501, never answers wrongly.
-// Faults: google_ads.temporarily_exhausted, .quota_exhausted, .internal_error,
-// .mid_stream_error (an error element after HTTP 200), .customer_not_enabled.
+// Faults (faults.ts): google_ads.temporarily_exhausted, .internal_error, .mid_stream_error (an
+// error element after HTTP 200), .unavailable, .stream_cut, .quota_exhausted, .permission_denied,
+// .customer_not_enabled.
 import type { fields } from 'google-ads-api';
 import { fieldDataTypes } from 'google-ads-api/fields';
 import { eachDate } from '../core/dates.ts';
@@ -829,6 +830,14 @@ function searchStream(req: SandboxRequest, ctx: SandboxContext, customerId: stri
       },
     ]);
   }
+  if (ctx.faults.take('google_ads.permission_denied')) {
+    throw new AdsFailure('PERMISSION_DENIED', [
+      { category: 'authorizationError', code: 'USER_PERMISSION_DENIED', message: "User doesn't have permission to access customer." },
+    ]);
+  }
+  if (ctx.faults.take('google_ads.unavailable')) {
+    return { status: 503, body: [{ error: { code: 503, message: 'The service is currently unavailable.', status: 'UNAVAILABLE' } }] };
+  }
   if (ctx.faults.take('google_ads.internal_error')) {
     throw new AdsFailure('INTERNAL', [{ category: 'internalError', code: 'INTERNAL_ERROR', message: 'An internal error has occurred.' }]);
   }
@@ -849,6 +858,8 @@ function searchStream(req: SandboxRequest, ctx: SandboxContext, customerId: stri
     const failure = new AdsFailure('INTERNAL', [{ category: 'internalError', code: 'INTERNAL_ERROR', message: 'An internal error has occurred.' }]);
     return { status: 200, body: [partial, errorStatus(failure, id)] };
   }
+  // The connection reset half-way through the body (HTTP 200 already sent).
+  if (rows.length > 0 && ctx.faults.take('google_ads.stream_cut')) return { status: 200, body: elements, cut: 'reset' };
   return { status: 200, body: elements };
 }
 

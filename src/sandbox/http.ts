@@ -3,6 +3,9 @@
 // /12/… X Ads, /token Google OAuth, /downloads/… signed-URL downloads).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Faults } from './faults.ts';
+
+export { Faults } from './faults.ts';
 
 export interface SandboxRequest {
   method: string;
@@ -16,23 +19,11 @@ export interface SandboxResponse {
   headers?: Record<string, string>;
   /** Objects are sent as JSON. */
   body?: string | Buffer | object;
-}
-
-/** Faults tests and benchmarks switch on: `faults.arm('x_ads.rate_limit', 1)`, then a route `take`s it. */
-export class Faults {
-  private readonly armed = new Map<string, number>();
-  arm(name: string, times = 1): void {
-    this.armed.set(name, (this.armed.get(name) ?? 0) + times);
-  }
-  take(name: string): boolean {
-    const n = this.armed.get(name) ?? 0;
-    if (n <= 0) return false;
-    this.armed.set(name, n - 1);
-    return true;
-  }
-  clear(): void {
-    this.armed.clear();
-  }
+  /**
+   * A body cut short: `reset` announces the whole length, sends half and resets the connection;
+   * `close` announces no length, sends half and ends cleanly (a proxy that gave up).
+   */
+  cut?: 'reset' | 'close';
 }
 
 export interface SandboxContext {
@@ -73,6 +64,8 @@ export async function startSandboxServer(
         body: Buffer.concat(chunks),
       };
       ctx.requests.push(sreq);
+      const control = faultControl(sreq, ctx);
+      if (control) return send(res, control);
       const latency = options.latencyMs ?? 0;
       const answered = latency > 0 ? new Promise((r) => setTimeout(r, latency)).then(() => route(platforms, sreq, ctx)) : route(platforms, sreq, ctx);
       void answered
@@ -115,8 +108,42 @@ function send(res: http.ServerResponse, r: SandboxResponse): void {
     body = JSON.stringify(r.body);
     headers['content-type'] ??= 'application/json; charset=utf-8';
   }
+  if (r.cut !== undefined) {
+    const bytes = Buffer.from(body);
+    const half = bytes.subarray(0, Math.floor(bytes.length / 2));
+    if (r.cut === 'close') {
+      res.writeHead(r.status, { ...headers, connection: 'close' });
+      res.end(half);
+      return;
+    }
+    res.writeHead(r.status, { ...headers, 'content-length': String(bytes.length) });
+    res.write(half, () => res.socket?.destroy());
+    return;
+  }
   res.writeHead(r.status, headers);
   res.end(body);
+}
+
+/**
+ * The switchboard over HTTP, for an operator trying pauta against a running sandbox:
+ * `GET /sandbox/faults` lists what is armed; `POST /sandbox/faults?arm=NAME&times=N` arms one.
+ */
+function faultControl(req: SandboxRequest, ctx: SandboxContext): SandboxResponse | undefined {
+  if (req.url.pathname !== '/sandbox/faults') return undefined;
+  if (req.method === 'POST') {
+    const name = req.url.searchParams.get('arm') ?? '';
+    const times = Number(req.url.searchParams.get('times') ?? '1');
+    try {
+      ctx.faults.arm(name, times);
+    } catch (e) {
+      return { status: 400, body: { error: (e as Error).message } };
+    }
+  } else if (req.method === 'DELETE') {
+    ctx.faults.clear();
+  } else if (req.method !== 'GET') {
+    return { status: 405, body: { error: 'GET, POST ?arm=NAME&times=N, or DELETE' } };
+  }
+  return { status: 200, body: { armed: ctx.faults.pending() } };
 }
 
 export function json(status: number, body: object, headers?: Record<string, string>): SandboxResponse {

@@ -4,9 +4,10 @@
 // ids, ≤ 7 days synchronous (measured in hours), ≤ 45 days segmented, `country` with REGIONS,
 // an OAuth 1.0a signature made with the sandbox credentials. Errors have X's shape:
 // {"errors":[{"code","message","parameter"}],"request":{"params":{...}}}.
-// Faults: x_ads.rate_limit (429 + x-rate-limit-reset), x_ads.unavailable (503 + Retry-After),
-// x_ads.job_slow (a job stays PROCESSING one more poll), x_ads.too_many_jobs,
-// x_ads.regions_unavailable (REGIONS rejected as on an API without it).
+// Faults (faults.ts): x_ads.rate_limit (429 + x-rate-limit-reset), .unavailable (503 +
+// Retry-After), .too_many_jobs, .job_slow (PROCESSING one more poll), .job_failed, .job_gone,
+// .jobs_paged (one job per page), .download_unavailable, .download_cut, .unauthorized,
+// .regions_unavailable (REGIONS rejected as on an API without it).
 // Geography: each campaign is served as line items, one per place of its world geo weights
 // (targeting that single region or country) plus one multi-country line item carrying the
 // unplaceable remainder; REGIONS jobs split each country by region name.
@@ -366,7 +367,7 @@ interface Job {
   id: string;
   accountId: string;
   params: StatsParams;
-  status: 'PROCESSING' | 'SUCCESS';
+  status: 'PROCESSING' | 'SUCCESS' | 'FAILED';
   createdAt: string;
   updatedAt: string;
   payload: Buffer;
@@ -375,6 +376,8 @@ interface Job {
 interface XSandboxState {
   jobs: Map<string, Job>;
   nextId: bigint;
+  /** Job-id filters whose lists x_ads.jobs_paged answers one job per page. */
+  pagedJobLists: Set<string>;
 }
 
 const states = new WeakMap<SandboxContext, XSandboxState>();
@@ -382,7 +385,7 @@ const states = new WeakMap<SandboxContext, XSandboxState>();
 function stateOf(ctx: SandboxContext): XSandboxState {
   let s = states.get(ctx);
   if (!s) {
-    s = { jobs: new Map(), nextId: 1450000000000000001n };
+    s = { jobs: new Map(), nextId: 1450000000000000001n, pagedJobLists: new Set() };
     states.set(ctx, s);
   }
   return s;
@@ -406,9 +409,10 @@ function jobObject(job: Job, ctx: SandboxContext, now: DateTime) {
 
 // ---------------------------------------------------------------- routes
 
-function paginate<T>(req: SandboxRequest, items: T[]): { data: T[]; next_cursor: string | null } {
-  const count = Number(req.url.searchParams.get('count') ?? '200');
-  if (!Number.isInteger(count) || count < 1 || count > 1000) throw new XError(400, 'INVALID_PARAMETER', `Expected an integer between 1 and 1000, got ${count} for count`, 'count');
+function paginate<T>(req: SandboxRequest, items: T[], pageSize?: number): { data: T[]; next_cursor: string | null } {
+  const asked = Number(req.url.searchParams.get('count') ?? '200');
+  if (!Number.isInteger(asked) || asked < 1 || asked > 1000) throw new XError(400, 'INVALID_PARAMETER', `Expected an integer between 1 and 1000, got ${asked} for count`, 'count');
+  const count = pageSize ?? asked;
   const cursor = req.url.searchParams.get('cursor');
   const offset = cursor ? Number(/^c-(\d+)$/.exec(cursor)?.[1] ?? NaN) : 0;
   if (Number.isNaN(offset)) throw new XError(400, 'INVALID_PARAMETER', `Invalid cursor ${cursor}`, 'cursor');
@@ -516,15 +520,23 @@ function route(req: SandboxRequest, ctx: SandboxContext): SandboxResponse {
     }
     if (get) {
       const ids = idFilter(req, 'job_ids');
-      const jobs = [...state.jobs.values()].filter((j) => j.accountId === a.accountId && (!ids || ids.has(j.id)));
+      const asked = () => [...state.jobs.values()].filter((j) => j.accountId === a.accountId && (!ids || ids.has(j.id)));
+      // X dropped a job: it is listed no more (a cursor page after the first keeps its offsets).
+      const gone = !req.url.searchParams.get('cursor') && asked().find((j) => j.status === 'PROCESSING');
+      if (gone && ctx.faults.take('x_ads.job_gone')) state.jobs.delete(gone.id);
+      const jobs = asked();
       for (const job of jobs) {
-        // A job finishes at its first poll, unless x_ads.job_slow holds it back once more.
+        // A job finishes at its first poll, unless x_ads.job_slow holds it back once more or x_ads.job_failed fails it.
         if (job.status === 'PROCESSING' && !ctx.faults.take('x_ads.job_slow')) {
-          job.status = 'SUCCESS';
+          job.status = ctx.faults.take('x_ads.job_failed') ? 'FAILED' : 'SUCCESS';
           job.updatedAt = now.toUTC().toISO({ suppressMilliseconds: true })!;
         }
       }
-      return ok(req, paginate(req, jobs.map((j) => jobObject(j, ctx, now))), { account_id: a.accountId });
+      // The answer is paged even when filtered by ids; x_ads.jobs_paged makes the pages one job long.
+      const onePerPage = jobs.length > 1 && !req.url.searchParams.get('cursor') && ctx.faults.take('x_ads.jobs_paged');
+      if (onePerPage) state.pagedJobLists.add(ids ? [...ids].sort().join(',') : '');
+      const paged = state.pagedJobLists.has(ids ? [...ids].sort().join(',') : '');
+      return ok(req, paginate(req, jobs.map((j) => jobObject(j, ctx, now)), paged ? 1 : undefined), { account_id: a.accountId });
     }
   }
   throw new XError(404, 'ROUTE_NOT_FOUND', `The requested resource could not be found: ${req.method} ${req.url.pathname}`);
@@ -534,7 +546,9 @@ function download(req: SandboxRequest, ctx: SandboxContext): SandboxResponse {
   const id = /^stats_job_(\d+)\.json\.gz$/.exec(req.url.pathname.slice(DOWNLOADS.length))?.[1];
   const job = id ? stateOf(ctx).jobs.get(id) : undefined;
   if (!job || job.status !== 'SUCCESS') return { status: 404, headers: { 'content-type': 'text/html' }, body: '<html><body>Not Found</body></html>' };
-  return { status: 200, headers: { 'content-type': 'application/octet-stream' }, body: job.payload };
+  if (ctx.faults.take('x_ads.download_unavailable')) return { status: 503, headers: { 'content-type': 'text/html' }, body: '<html><body>Service Unavailable</body></html>' };
+  const cut = ctx.faults.take('x_ads.download_cut') ? ('close' as const) : undefined;
+  return { status: 200, headers: { 'content-type': 'application/octet-stream' }, body: job.payload, ...(cut ? { cut } : {}) };
 }
 
 export const xAdsSandbox: PlatformSandbox = {
@@ -544,6 +558,7 @@ export const xAdsSandbox: PlatformSandbox = {
     if (!req.url.pathname.startsWith(PREFIX)) return undefined;
     try {
       verifyOAuth(req);
+      if (ctx.faults.take('x_ads.unauthorized')) throw new XError(401, 'UNAUTHORIZED_ACCESS', 'This request is not properly authenticated');
       if (ctx.faults.take('x_ads.rate_limit')) {
         const reset = Math.ceil(Date.now() / 1000) + 60;
         throw new XError(429, 'TOO_MANY_REQUESTS', 'Rate limit exceeded', undefined, {

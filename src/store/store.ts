@@ -66,7 +66,7 @@ export interface RunLogEntry {
   sourceId: string;
   trigger: string;
   window?: DateWindow | undefined;
-  status: 'ok' | 'failed' | 'skipped' | 'busy';
+  status: 'ok' | 'failed' | 'retried' | 'skipped' | 'busy';
   rows?: number;
   error?: string | undefined;
   startedAt: string;
@@ -364,6 +364,20 @@ export class Store {
     const row = await this.db.selectFrom('leases').selectAll().where('source_id', '=', sourceId).executeTakeFirstOrThrow();
     if (row.holder === holder) return { acquired: true };
     return { acquired: false, holder: row.holder, expiresAt: row.expires_at, acquiredAt: row.acquired_at };
+  }
+
+  /**
+   * Takes the lease from a holder known to be dead (its process is gone), whatever its expiry.
+   * Conditional on that holder still having it, so of two processes taking over, one wins.
+   */
+  async takeOverLease(sourceId: string, deadHolder: string, holder: string, now: Date, ttlMs: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('leases')
+      .set({ holder, acquired_at: now.toISOString(), expires_at: new Date(now.getTime() + ttlMs).toISOString() })
+      .where('source_id', '=', sourceId)
+      .where('holder', '=', deadHolder)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
   }
 
   async releaseLease(sourceId: string, holder: string): Promise<void> {

@@ -130,20 +130,23 @@ describe('dv360 connector (Bid Manager v2)', () => {
     expect((await days()).length).toBe(4);
   });
 
-  it('a FAILED report fails the window with a clear message and stores nothing', async () => {
+  it('a FAILED report is run again (Google documents reports failing now and then), and the window is stored', async () => {
     const api = nock(API);
     mockCreate(api);
     mockRun(api);
     mockPolls(api, ['report-running.json', 'report-failed.json']);
+    // The window is fetched again: the saved query is run anew, and this time its report is DONE.
+    mockRun(api);
+    mockPolls(api, ['report-done.json']);
     const token = mockToken();
+    const download = mockDownload(fixture('report-2021-09-01.csv'));
     const { result } = await backfill(store, '2021-09-01', '2021-09-02');
-    api.done();
-    token.done();
-    expect(result.status).toBe('failed');
-    expect(result.error).toContain('Bid Manager report 7654321 (query 1234567, 2021-09-01..2021-09-02) FAILED');
-    expect(await days()).toEqual([]);
-    const runs = await store.db.selectFrom('ingest_run_log').selectAll().execute();
-    expect(runs).toMatchObject([{ status: 'failed', window_from: '2021-09-01', window_to: '2021-09-02' }]);
+    for (const s of [api, token, download]) s.done();
+    expect(result).toMatchObject({ status: 'ok', windowsDone: 1 });
+    expect((await days()).length).toBe(4);
+    const runs = await store.db.selectFrom('ingest_run_log').select(['status', 'window_from', 'error']).orderBy('id').execute();
+    expect(runs.map((r) => r.status)).toEqual(['retried', 'ok']);
+    expect(runs[0]!.error).toContain('Bid Manager report 7654321 (query 1234567, 2021-09-01..2021-09-02) FAILED');
   });
 
   it('reuses the saved query, and creates it again when it was deleted', async () => {

@@ -115,10 +115,11 @@ describe('dv360 against the sandbox', () => {
     expect(await (await fetch(new URL(download!.url.pathname + download!.url.search, sandbox.baseUrl))).text()).toBe('No data returned by the reporting service.\n');
   });
 
-  it('a FAILED report fails the window with a clear message and stores nothing', async () => {
+  it('a report that fails every time it is run fails the window with a clear message and stores nothing', async () => {
     const { config, env } = demoSetup();
     store = await openTestStore();
-    sandbox.ctx.faults.arm('dv360.report_failed');
+    // Each of the window's three attempts runs the query again; each report FAILS.
+    sandbox.ctx.faults.arm('dv360.report_failed', 3);
     const runner = testRunner(config, registry, store, { now: AFTER_2021, env });
     const [result] = await runner.runAll({ kind: 'backfill', from: '2021-11-01', to: '2021-11-03' }, 'r1', 'backfill');
     expect(result!.status).toBe('failed');

@@ -38,7 +38,7 @@ describe('X Ads days in America/Los_Angeles across the end of DST (2021-11-07)',
         .query(statsQuery('CAMPAIGN', ['f2qqv'], '2021-11-01T07:00:00Z', '2021-11-15T08:00:00Z', { segmentation_type: 'REGIONS', country: US_VALUE }))
         .reply(200, fixture('job-created.json'))
         .get('/12/stats/jobs/accounts/18ce54d4x5t')
-        .query({ job_ids: '1458000000000000001' })
+        .query({ job_ids: '1458000000000000001', count: '1000' })
         .reply(200, fixture('job-success.json')),
       nock(TON_HOST, { badheaders: ['authorization'] })
         .get('/advertiser-api-async-analytics/stats_job_1458000000000000001.json.gz')
@@ -123,13 +123,13 @@ describe('X Ads days in Europe/Madrid across the end of summer time (2021-10-31)
       .get('/12/targeting_criteria/locations')
       .query({ location_type: 'REGIONS', country_code: 'ES', count: '1000' })
       .reply(200, fixture('locations-regions-es.json'))
-      // Only the single-location line item is asked for; the other goes to the remainder.
+      // lm101 targets Madrid; lm102 targets Madrid and Catalonia, both in Spain: Spain, no region.
       .get('/12/stats/accounts/gq180y')
-      .query(week('LINE_ITEM', 'lm101'))
-      .reply(200, statsBody(week('LINE_ITEM', 'lm101'), 6, [{ id: 'lm101', impressions: [10, 11, 12, 13, 14, 15] }]))
+      .query(week('LINE_ITEM', 'lm101,lm102'))
+      .reply(200, statsBody(week('LINE_ITEM', 'lm101,lm102'), 6, [{ id: 'lm101', impressions: [10, 11, 12, 13, 14, 15] }, { id: 'lm102', impressions: [5, 5, 5, 5, 5, 5] }]))
       .get('/12/stats/accounts/gq180y')
-      .query(sunday('LINE_ITEM', 'lm101'))
-      .reply(200, statsBody(sunday('LINE_ITEM', 'lm101'), 1, [{ id: 'lm101', impressions: [16] }]));
+      .query(sunday('LINE_ITEM', 'lm101,lm102'))
+      .reply(200, statsBody(sunday('LINE_ITEM', 'lm101,lm102'), 1, [{ id: 'lm101', impressions: [16] }, { id: 'lm102', impressions: [9] }]));
     const scopes = [accountAndCampaigns(MADRID, 'campaign-madrid.json'), countryLookup('ES'), lineItems, totals];
     const h = await harness({ accounts: [MADRID], strategy: 'targeting', countries: ['ES'] });
     store = h.store;
@@ -140,8 +140,9 @@ describe('X Ads days in Europe/Madrid across the end of summer time (2021-10-31)
       [25, 26, 27, 28, 29, 30, 31].map((n) => [`2021-10-${n}`, n, 'targeting']),
     );
     expect(await storedGeo(h.store, '2021-10-31')).toEqual([
+      { campaign_id: 'h7z2k', date: '2021-10-31', country: 'ES', region: '', impressions: 9 },
       { campaign_id: 'h7z2k', date: '2021-10-31', country: 'ES', region: 'ES-MD', impressions: 16 },
-      { campaign_id: 'h7z2k', date: '2021-10-31', country: 'ZZ', region: '', impressions: 15 },
+      { campaign_id: 'h7z2k', date: '2021-10-31', country: 'ZZ', region: '', impressions: 6 },
     ]);
   });
 });

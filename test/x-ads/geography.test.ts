@@ -4,6 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { gzipSync } from 'node:zlib';
 import nock from 'nock';
+import { placeOf } from '../../src/connectors/x-ads/targeting.ts';
 import type { Store } from '../../src/store/store.ts';
 import {
   CA_VALUE, LA, TON_HOST, US_VALUE, accountAndCampaigns, countryLookup, fixture, harness, jobObject, statsBody, statsQuery, storedDays, storedGeo, xAds,
@@ -49,7 +50,7 @@ describe('X Ads geography: Canada is not California', () => {
       accountAndCampaigns()
         .post(`/12/stats/jobs/accounts/${LA}`).query(us).reply(200, { request: { params: us }, data: jobObject('1458000000000000901', 'PROCESSING', us) })
         .post(`/12/stats/jobs/accounts/${LA}`).query(ca).reply(200, { request: { params: ca }, data: jobObject('1458000000000000902', 'PROCESSING', ca) })
-        .get(`/12/stats/jobs/accounts/${LA}`).query({ job_ids: '1458000000000000901,1458000000000000902' })
+        .get(`/12/stats/jobs/accounts/${LA}`).query({ job_ids: '1458000000000000901,1458000000000000902', count: '1000' })
         .reply(200, { request: { params: {} }, next_cursor: null, data: [jobObject('1458000000000000901', 'SUCCESS', us), jobObject('1458000000000000902', 'SUCCESS', ca)] })
         .get(`/12/stats/accounts/${LA}`).query(statsQuery('CAMPAIGN', ids, START, END)).reply(200, totals(ids, [100, 100])),
       countryLookup('US'),
@@ -176,5 +177,35 @@ describe('X Ads metric arrays', () => {
     expect(result.status).toBe('failed');
     expect(result.error).toContain('data[0].id_data[0].metrics.impressions');
     expect(await storedDays(h.store)).toEqual([]);
+  });
+});
+
+describe('X Ads targeting: which place a line item’s locations pin down', () => {
+  const index = {
+    resolve: (value: string) =>
+      ({
+        [US_VALUE]: { country: 'US', region: '' },
+        [CA_VALUE]: { country: 'CA', region: '' },
+        california: { country: 'US', region: 'US-CA' },
+        texas: { country: 'US', region: 'US-TX' },
+        ontario: { country: 'CA', region: 'CA-ON' },
+      })[value],
+  };
+
+  it('one location: that place', () => {
+    expect(placeOf(['california'], index)).toEqual({ country: 'US', region: 'US-CA' });
+    expect(placeOf([CA_VALUE], index)).toEqual({ country: 'CA', region: '' });
+  });
+
+  it('several regions of one country (California and Texas), or the country and a region of it: the country, no region', () => {
+    expect(placeOf(['california', 'texas'], index)).toEqual({ country: 'US', region: '' });
+    expect(placeOf([US_VALUE, 'texas'], index)).toEqual({ country: 'US', region: '' });
+  });
+
+  it('locations in several countries, none, or one pauta cannot place (a city): the remainder', () => {
+    expect(placeOf(['california', 'ontario'], index)).toBeUndefined();
+    expect(placeOf([US_VALUE, CA_VALUE], index)).toBeUndefined();
+    expect(placeOf([], index)).toBeUndefined();
+    expect(placeOf(['california', 'a-city-in-california'], index)).toBeUndefined();
   });
 });

@@ -58,7 +58,7 @@ describe('X Ads campaigns and REGIONS jobs', () => {
         .get(`/12/accounts/${LA}/campaigns`).query({ with_deleted: 'true', count: '1000' }).reply(200, fixture('campaigns-page-1.json'))
         .get(`/12/accounts/${LA}/campaigns`).query({ with_deleted: 'true', count: '1000', cursor: 'c-3yvu1pzhd3i7' }).reply(200, fixture('campaigns-page-2.json'))
         .post(`/12/stats/jobs/accounts/${LA}`).query(jobQuery(ids)).reply(200, created('1458000000000000101', ids))
-        .get(`/12/stats/jobs/accounts/${LA}`).query({ job_ids: '1458000000000000101' }).reply(200, listed(['1458000000000000101', 'SUCCESS', ids]))
+        .get(`/12/stats/jobs/accounts/${LA}`).query({ job_ids: '1458000000000000101', count: '1000' }).reply(200, listed(['1458000000000000101', 'SUCCESS', ids]))
         .get(`/12/stats/accounts/${LA}`).query(statsQuery('CAMPAIGN', ids, START, END)).reply(200, totals(ids)),
       countryLookup('US'),
       download('1458000000000000101', ids),
@@ -79,6 +79,35 @@ describe('X Ads campaigns and REGIONS jobs', () => {
     ]);
   });
 
+  it('reads every page of GET stats/jobs before a job counts as gone: the one waited for is on the second', async () => {
+    const all = campaignsPage(25).data.map((c: { id: string }) => c.id);
+    const first = all.slice(0, 20);
+    const rest = all.slice(20);
+    const page1 = { ...listed(['1458000000000000201', 'SUCCESS', first]), next_cursor: 'c-1' };
+    const scopes = [
+      xAds()
+        .get(`/12/accounts/${LA}`).reply(200, fixture('account-los-angeles.json'))
+        .get(`/12/accounts/${LA}/campaigns`).query({ with_deleted: 'true', count: '1000' }).reply(200, campaignsPage(25))
+        .post(`/12/stats/jobs/accounts/${LA}`).query(jobQuery(first)).reply(200, created('1458000000000000201', first))
+        .post(`/12/stats/jobs/accounts/${LA}`).query(jobQuery(rest)).reply(200, created('1458000000000000202', rest))
+        // Filtered by both ids, the answer still comes one job per page.
+        .get(`/12/stats/jobs/accounts/${LA}`).query({ job_ids: '1458000000000000201,1458000000000000202', count: '1000' }).reply(200, page1)
+        .get(`/12/stats/jobs/accounts/${LA}`).query({ job_ids: '1458000000000000201,1458000000000000202', count: '1000', cursor: 'c-1' })
+        .reply(200, listed(['1458000000000000202', 'SUCCESS', rest]))
+        .get(`/12/stats/accounts/${LA}`).query(statsQuery('CAMPAIGN', first, START, END)).reply(200, totals(first))
+        .get(`/12/stats/accounts/${LA}`).query(statsQuery('CAMPAIGN', rest, START, END)).reply(200, totals(rest)),
+      countryLookup('US'),
+      download('1458000000000000201', first),
+      download('1458000000000000202', rest),
+    ];
+    const h = await harness();
+    store = h.store;
+    const result = await h.run(FROM, TO);
+    expect(result.error).toBeUndefined();
+    for (const s of scopes) s.done();
+    expect(await storedDays(h.store)).toHaveLength(50);
+  });
+
   it('splits 25 campaigns into jobs (and sync requests) of at most 20 entity ids', async () => {
     const all = campaignsPage(25).data.map((c: { id: string }) => c.id);
     const first = all.slice(0, 20);
@@ -89,7 +118,7 @@ describe('X Ads campaigns and REGIONS jobs', () => {
         .get(`/12/accounts/${LA}/campaigns`).query({ with_deleted: 'true', count: '1000' }).reply(200, campaignsPage(25))
         .post(`/12/stats/jobs/accounts/${LA}`).query(jobQuery(first)).reply(200, created('1458000000000000201', first))
         .post(`/12/stats/jobs/accounts/${LA}`).query(jobQuery(rest)).reply(200, created('1458000000000000202', rest))
-        .get(`/12/stats/jobs/accounts/${LA}`).query({ job_ids: '1458000000000000201,1458000000000000202' })
+        .get(`/12/stats/jobs/accounts/${LA}`).query({ job_ids: '1458000000000000201,1458000000000000202', count: '1000' })
         .reply(200, listed(['1458000000000000201', 'SUCCESS', first], ['1458000000000000202', 'SUCCESS', rest]))
         .get(`/12/stats/accounts/${LA}`).query(statsQuery('CAMPAIGN', first, START, END)).reply(200, totals(first))
         .get(`/12/stats/accounts/${LA}`).query(statsQuery('CAMPAIGN', rest, START, END)).reply(200, totals(rest)),
@@ -116,9 +145,9 @@ describe('X Ads campaigns and REGIONS jobs', () => {
     const scopes = [
       accountAndCampaigns()
         .post(`/12/stats/jobs/accounts/${LA}`).query(jobQuery(ids)).reply(200, created(id, ids))
-        .get(`/12/stats/jobs/accounts/${LA}`).query({ job_ids: id }).reply(200, listed([id, 'PROCESSING', ids]))
-        .get(`/12/stats/jobs/accounts/${LA}`).query({ job_ids: id }).reply(200, listed([id, 'PROCESSING', ids]))
-        .get(`/12/stats/jobs/accounts/${LA}`).query({ job_ids: id }).reply(200, listed([id, 'SUCCESS', ids]))
+        .get(`/12/stats/jobs/accounts/${LA}`).query({ job_ids: id, count: '1000' }).reply(200, listed([id, 'PROCESSING', ids]))
+        .get(`/12/stats/jobs/accounts/${LA}`).query({ job_ids: id, count: '1000' }).reply(200, listed([id, 'PROCESSING', ids]))
+        .get(`/12/stats/jobs/accounts/${LA}`).query({ job_ids: id, count: '1000' }).reply(200, listed([id, 'SUCCESS', ids]))
         .get(`/12/stats/accounts/${LA}`).query(statsQuery('CAMPAIGN', ids, START, END)).reply(200, totals(ids)),
       countryLookup('US'),
       download(id, ids),
@@ -144,7 +173,7 @@ describe('X Ads campaigns and REGIONS jobs', () => {
         .reply(429, fixture('error-rate-limit.json'), { 'x-rate-limit-limit': '250', 'x-rate-limit-remaining': '0', 'x-rate-limit-reset': String(NOW_EPOCH + 300) }),
       accountAndCampaigns()
         .post(`/12/stats/jobs/accounts/${LA}`).query(jobQuery(ids)).reply(200, created(id, ids))
-        .get(`/12/stats/jobs/accounts/${LA}`).query({ job_ids: id }).reply(200, listed([id, 'SUCCESS', ids]))
+        .get(`/12/stats/jobs/accounts/${LA}`).query({ job_ids: id, count: '1000' }).reply(200, listed([id, 'SUCCESS', ids]))
         .get(`/12/stats/accounts/${LA}`).query(statsQuery('CAMPAIGN', ids, START, END)).reply(200, totals(ids)),
       countryLookup('US'),
       download(id, ids),
@@ -165,7 +194,7 @@ describe('X Ads campaigns and REGIONS jobs', () => {
     const scopes = [
       accountAndCampaigns()
         .post(`/12/stats/jobs/accounts/${LA}`).query(jobQuery(ids)).reply(200, created(id, ids))
-        .get(`/12/stats/jobs/accounts/${LA}`).query({ job_ids: id }).reply(200, listed([id, 'SUCCESS', ids]))
+        .get(`/12/stats/jobs/accounts/${LA}`).query({ job_ids: id, count: '1000' }).reply(200, listed([id, 'SUCCESS', ids]))
         .get(`/12/stats/accounts/${LA}`).query(statsQuery('CAMPAIGN', ids, START, END)).reply(503, fixture('error-unavailable.json'), { 'retry-after': '7' })
         .get(`/12/stats/accounts/${LA}`).query(statsQuery('CAMPAIGN', ids, START, END)).reply(200, totals(ids)),
       countryLookup('US'),
@@ -186,7 +215,7 @@ describe('X Ads campaigns and REGIONS jobs', () => {
       accountAndCampaigns()
         .post(`/12/stats/jobs/accounts/${LA}`).query(jobQuery(ids)).reply(400, fixture('error-too-many-jobs.json'))
         .post(`/12/stats/jobs/accounts/${LA}`).query(jobQuery(ids)).reply(200, created(id, ids))
-        .get(`/12/stats/jobs/accounts/${LA}`).query({ job_ids: id }).reply(200, listed([id, 'SUCCESS', ids]))
+        .get(`/12/stats/jobs/accounts/${LA}`).query({ job_ids: id, count: '1000' }).reply(200, listed([id, 'SUCCESS', ids]))
         .get(`/12/stats/accounts/${LA}`).query(statsQuery('CAMPAIGN', ids, START, END)).reply(200, totals(ids)),
       countryLookup('US'),
       download(id, ids),
@@ -224,7 +253,7 @@ describe('X Ads campaigns and REGIONS jobs', () => {
     const scopes = [
       accountAndCampaigns()
         .post(`/12/stats/jobs/accounts/${LA}`).query(jobQuery(ids)).reply(200, created(id, ids))
-        .get(`/12/stats/jobs/accounts/${LA}`).query({ job_ids: id }).times(5).reply(200, listed([id, 'PROCESSING', ids])),
+        .get(`/12/stats/jobs/accounts/${LA}`).query({ job_ids: id, count: '1000' }).times(5).reply(200, listed([id, 'PROCESSING', ids])),
       countryLookup('US'),
     ];
     const h = await harness({ extra: '    jobs: { timeout_minutes: 1 }\n' });
@@ -244,7 +273,7 @@ describe('X Ads campaigns and REGIONS jobs', () => {
     const first = [
       accountAndCampaigns()
         .post(`/12/stats/jobs/accounts/${LA}`).query(jobQuery(ids)).once().reply(200, created(id, ids))
-        .get(`/12/stats/jobs/accounts/${LA}`).query({ job_ids: id }).reply(200, listed([id, 'SUCCESS', ids]))
+        .get(`/12/stats/jobs/accounts/${LA}`).query({ job_ids: id, count: '1000' }).reply(200, listed([id, 'SUCCESS', ids]))
         .get(`/12/stats/accounts/${LA}`).query(statsQuery('CAMPAIGN', ids, START, END)).reply(401, fixture('error-unauthorized.json')),
       countryLookup('US'),
       download(id, ids),
@@ -260,7 +289,7 @@ describe('X Ads campaigns and REGIONS jobs', () => {
     // Second attempt: no POST (nock would refuse it), no country lookup (cached): the job's status, its file, the totals.
     const second = [
       accountAndCampaigns()
-        .get(`/12/stats/jobs/accounts/${LA}`).query({ job_ids: id }).reply(200, listed([id, 'SUCCESS', ids]))
+        .get(`/12/stats/jobs/accounts/${LA}`).query({ job_ids: id, count: '1000' }).reply(200, listed([id, 'SUCCESS', ids]))
         .get(`/12/stats/accounts/${LA}`).query(statsQuery('CAMPAIGN', ids, START, END)).reply(200, totals(ids)),
       download(id, ids),
     ];
@@ -282,7 +311,7 @@ describe('X Ads campaigns and REGIONS jobs', () => {
         .get(`/12/accounts/${LA}/campaigns`).query({ with_deleted: 'true', count: '1000' }).reply(200, fixture('campaign-single.json'))
         .get('/12/targeting_criteria/locations').query({ location_type: 'COUNTRIES', country_code: 'US', count: '1000' }).reply(200, fixture('locations-countries-us.json'))
         .post(`/12/stats/jobs/accounts/${LA}`).query(jobQuery(ids)).reply(200, created(id, ids))
-        .get(`/12/stats/jobs/accounts/${LA}`).query({ job_ids: id }).reply(200, listed([id, 'SUCCESS', ids]))
+        .get(`/12/stats/jobs/accounts/${LA}`).query({ job_ids: id, count: '1000' }).reply(200, listed([id, 'SUCCESS', ids]))
         .get(`/12/stats/accounts/${LA}`).query(statsQuery('CAMPAIGN', ids, START, END)).reply(200, totals(ids)),
       // The job's url names ton.twimg.com; the same path is fetched from the override.
       nock('https://files.pauta.test', { badheaders: ['authorization'] })

@@ -4,6 +4,7 @@
 // https://developers.google.com/bid-manager/reference/rest/v2
 import { Readable } from 'node:stream';
 import { doubleclickbidmanager, type doubleclickbidmanager_v2 } from 'googleapis/build/src/apis/doubleclickbidmanager/index.js';
+import { linkedSignal } from '../../core/abort.ts';
 import { FatalError, TransientError } from '../../core/errors.ts';
 import type { ConnectorContext } from '../types.ts';
 import type { BidManagerAuth } from './auth.ts';
@@ -110,19 +111,25 @@ export class BidManagerClient {
   }
 
   private async downloadOnce<T>(url: string, consume: (body: Readable) => Promise<T>): Promise<T> {
-    const response = await fetch(url, { method: 'GET', redirect: 'follow', signal: this.ctx.signal });
-    if (!response.ok || !response.body) {
-      const text = await response.text().catch(() => '');
-      const code = /<Code>([^<]+)<\/Code>/.exec(text)?.[1] ?? text.slice(0, 200);
-      const message = `report download: HTTP ${response.status} ${code}`.trim();
-      if (response.status === 429 || response.status >= 500) throw new TransientError(message);
-      throw new FatalError(`${message} (the signed report URL was refused)`);
-    }
-    const body = Readable.from(chunksOf(response.body));
+    // fetch keeps its listener on the signal until the request is garbage-collected: give it one of its own.
+    const abort = linkedSignal(this.ctx.signal);
     try {
-      return await consume(body);
+      const response = await fetch(url, { method: 'GET', redirect: 'follow', signal: abort.signal });
+      if (!response.ok || !response.body) {
+        const text = await response.text().catch(() => '');
+        const code = /<Code>([^<]+)<\/Code>/.exec(text)?.[1] ?? text.slice(0, 200);
+        const message = `report download: HTTP ${response.status} ${code}`.trim();
+        if (response.status === 429 || response.status >= 500) throw new TransientError(message);
+        throw new FatalError(`${message} (the signed report URL was refused)`);
+      }
+      const body = Readable.from(chunksOf(response.body));
+      try {
+        return await consume(body);
+      } finally {
+        body.destroy();
+      }
     } finally {
-      body.destroy();
+      abort.dispose();
     }
   }
 }

@@ -10,6 +10,7 @@ import type { ConnectorContext } from '../types.ts';
 import type { BidManagerClient, DataRange, Query, Report } from './client.ts';
 import type { Dv360Config } from './config.ts';
 import { NotFoundError } from './errors.ts';
+import { TransientError } from '../../core/errors.ts';
 
 /**
  * Dimensions of the report, in v2 names (https://developers.google.com/bid-manager/reference/rest/v2/filters-metrics).
@@ -110,7 +111,14 @@ export class SavedQueries {
       this.ctx.log.warn({ queryId }, 'the saved Bid Manager query was deleted: creating it again');
       await this.forget(queryId);
       const recreated = await this.ensure(window);
-      return this.client.runQuery(recreated, customDates(window));
+      try {
+        return await this.client.runQuery(recreated, customDates(window));
+      } catch (again) {
+        if (!(again instanceof NotFoundError)) throw again;
+        // Deleted again at once (someone cleaning up queries): the window's next attempt makes it anew.
+        await this.forget(recreated);
+        throw new TransientError(`the saved Bid Manager query ${recreated} was deleted again right after it was created`, { cause: again });
+      }
     }
   }
 

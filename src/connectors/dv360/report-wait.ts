@@ -1,7 +1,7 @@
 // Waiting for a Bid Manager report: it goes QUEUED → RUNNING → DONE or FAILED, in minutes to over
 // an hour. Polls back off exponentially from 5 s to a 5 min cap (few requests against the
 // 2,000-a-day quota), up to the source's timeout. Waits go through ctx.sleep.
-import { FatalError, TransientError } from '../../core/errors.ts';
+import { FatalError, TransientError, WaitTimeoutError } from '../../core/errors.ts';
 import type { DateWindow } from '../../core/dates.ts';
 import type { ConnectorContext } from '../types.ts';
 import type { BidManagerClient, Report } from './client.ts';
@@ -41,11 +41,13 @@ export async function waitForReport(
       if (!url) throw new FatalError(`${what} is DONE but has no googleCloudStoragePath`);
       return { queryId, reportId, url };
     }
+    // Google documents reports failing now and then; running the query again is the cure, so
+    // this is transient: the runner fetches the window again (a new report of the saved query).
     if (state === 'FAILED') {
-      throw new FatalError(`${what} FAILED on Google's side (finished ${report.metadata?.status?.finishTime ?? 'at an unknown time'}); the window will be fetched again next run`);
+      throw new TransientError(`${what} FAILED on Google's side (finished ${report.metadata?.status?.finishTime ?? 'at an unknown time'}); the query is run again`);
     }
     if (waited + delay > timeoutMs) {
-      throw new TransientError(`${what} still ${state} after ${Math.round(waited / 60_000)} min (report_timeout_minutes); the window will be fetched again next run`);
+      throw new WaitTimeoutError(`${what} still ${state} after ${Math.round(waited / 60_000)} min (report_timeout_minutes); the window will be fetched again next run`);
     }
     ctx.log.debug({ reportId, state, waitMs: delay }, 'report not ready yet');
     await ctx.sleep(delay);

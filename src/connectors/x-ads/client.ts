@@ -7,7 +7,7 @@ import { gunzipSync } from 'node:zlib';
 import { TwitterApi, type TwitterApiTokens } from 'twitter-api-v2';
 import type { z } from 'zod';
 import type { ConnectorContext } from '../types.ts';
-import { PayloadError } from '../../core/errors.ts';
+import { PayloadError, TransientError } from '../../core/errors.ts';
 import { readSecret } from '../../core/redact.ts';
 import { DEFAULT_ADS_API_PREFIX, type XAdsSourceConfig } from './config.ts';
 import { classifyXAdsError } from './errors.ts';
@@ -225,11 +225,15 @@ export class XAdsClient {
     });
   }
 
+  /**
+   * Jobs by id. The answer is paged even when filtered by ids (a job asked for can be on a later
+   * page), so every page is read before a job counts as gone.
+   * https://docs.x.com/x-ads-api/analytics/reference#get-stats-jobs-accounts-account-id
+   */
   async jobs(accountId: string, jobIds: readonly string[]): Promise<XJob[]> {
     const out: XJob[] = [];
     for (const group of chunk(jobIds, MAX_FILTER_IDS)) {
-      const page = await this.get(`jobs of ${accountId}`, `stats/jobs/accounts/${accountId}`, { job_ids: group.join(',') }, pageSchema(jobSchema));
-      out.push(...page.data);
+      out.push(...(await this.list(`jobs of ${accountId}`, `stats/jobs/accounts/${accountId}`, { job_ids: group.join(',') }, jobSchema)));
     }
     return out;
   }
@@ -255,11 +259,19 @@ export class XAdsClient {
       const raw: unknown = await api.get(url, undefined, { prefix: '', enableAuth: false, forceParseMode: 'buffer' });
       if (!Buffer.isBuffer(raw)) throw new PayloadError(`X Ads download ${label}: expected a file, got ${typeof raw}`);
       const gzipped = raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b;
+      let text: string;
+      try {
+        text = (gzipped ? gunzipSync(raw) : raw).toString('utf8');
+      } catch (e) {
+        // A gzip stream that stops before its end is a download cut short: fetch it again.
+        if ((e as NodeJS.ErrnoException).code === 'Z_BUF_ERROR') throw new TransientError(`X Ads download ${label}: the file ended early (${raw.length} bytes): download cut short`);
+        throw new PayloadError(`X Ads download ${label}: not a gzip file (${(e as Error).message})`);
+      }
       let body: unknown;
       try {
-        body = JSON.parse((gzipped ? gunzipSync(raw) : raw).toString('utf8'));
+        body = JSON.parse(text);
       } catch (e) {
-        throw new PayloadError(`X Ads download ${label}: not a gzip JSON file (${(e as Error).message})`);
+        throw new PayloadError(`X Ads download ${label}: not a JSON file (${(e as Error).message})`);
       }
       return parsePayload(statsSchema, body, `download ${label}`);
     });

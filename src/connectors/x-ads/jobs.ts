@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { stateKeyFamily, type StateKey } from '../state.ts';
 import type { ConnectorContext } from '../types.ts';
 import type { DateWindow } from '../../core/dates.ts';
-import { FatalError } from '../../core/errors.ts';
+import { FatalError, TransientError, WaitTimeoutError } from '../../core/errors.ts';
 import type { XAdsClient, JobRequest } from './client.ts';
 import { XAdsFatalError } from './errors.ts';
 import type { XJob, XStats } from './payloads.ts';
@@ -133,8 +133,9 @@ export async function runJobs(
         const job = known.get(id);
         if (job && GONE.has(job.status)) {
           await forget(id);
-          throw new FatalError(
-            `X Ads ${describe(spec)} ended ${job.status}; it is forgotten and will be created again on the next attempt. ` +
+          // Transient: the runner fetches the window again, which creates the job again.
+          throw new TransientError(
+            `X Ads ${describe(spec)} ended ${job.status}; it is forgotten and created again when the window is fetched again. ` +
               `If REGIONS jobs keep failing, set geo.strategy: targeting for this source.`,
           );
         }
@@ -143,7 +144,7 @@ export async function runJobs(
       if (pending.length === 0) return;
       const elapsed = Math.max(slept, ctx.now().getTime() - started);
       if (elapsed >= opts.timeoutMs) {
-        throw new FatalError(
+        throw new WaitTimeoutError(
           `X Ads async job(s) ${pending.join(', ')} still not done after ${Math.round(elapsed / 60_000)} min (jobs.timeout_minutes); ` +
             `they are remembered and will be reused when the window runs again`,
         );
@@ -156,8 +157,9 @@ export async function runJobs(
       for (const id of pending) {
         const job = polled.find((j) => j.id_str === id);
         if (!job) {
+          // Not on any page of GET stats/jobs (every page was read): X dropped it.
           await forget(id);
-          throw new FatalError(`X Ads async job ${id} is no longer listed by GET stats/jobs; it will be created again on the next attempt`);
+          throw new TransientError(`X Ads async job ${id} is no longer listed by GET stats/jobs; it is created again when the window is fetched again`);
         }
         known.set(id, job);
       }

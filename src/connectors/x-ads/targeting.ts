@@ -1,8 +1,9 @@
-// Geography by targeting: a line item that targets exactly one location (a configured country or
-// one of its regions) has all its impressions attributed there; a line item with several
-// locations, none, or one pauta cannot place (a city, a metro, another country) goes to the
-// remainder. Targeting is read as it is now: a line item whose targeting changed mid-flight is
-// attributed to its current location.
+// Geography by targeting: a line item's impressions are attributed to the place its included
+// locations pin down. One location (a configured country or one of its regions): there. Several
+// locations all inside one configured country (California and Texas; the US and California): that
+// country, region ''. Locations in several countries, none, or one pauta cannot place (a city, a
+// metro, another country): the remainder (ZZ). Targeting is read as it is now: a line item whose
+// targeting changed mid-flight is attributed to its current locations.
 // https://docs.x.com/x-ads-api/campaign-management/reference#targeting-criteria
 import type { GeoPoint } from '../../core/geo.ts';
 import { LocationIndex } from './locations.ts';
@@ -21,6 +22,15 @@ function includedLocations(criteria: readonly XTargetingCriterion[]): string[] {
   ];
 }
 
+/** Where a line item's included locations place its impressions, or undefined for the remainder. */
+export function placeOf(locations: readonly string[], index: Pick<LocationIndex, 'resolve'>): GeoPoint | undefined {
+  const places = locations.map((value) => index.resolve(value));
+  if (places.length === 0 || places.some((p) => p === undefined)) return undefined;
+  if (places.length === 1) return places[0];
+  const countries = new Set(places.map((p) => p!.country));
+  return countries.size === 1 ? { country: places[0]!.country, region: '' } : undefined;
+}
+
 export async function targetingGeo(aw: AccountWindow): Promise<GeoSplit> {
   const { client, ctx, cfg, accountId, campaignIds } = aw;
   const selected = new Set(campaignIds);
@@ -33,8 +43,7 @@ export async function targetingGeo(aw: AccountWindow): Promise<GeoSplit> {
   const placed = new Map<string, { campaignId: string; place: GeoPoint }>();
   const remainder: string[] = [];
   for (const li of lineItems) {
-    const locations = includedLocations(criteria.filter((c) => c.line_item_id === li.id));
-    const place = locations.length === 1 ? index.resolve(locations[0]!) : undefined;
+    const place = placeOf(includedLocations(criteria.filter((c) => c.line_item_id === li.id)), index);
     if (place) placed.set(li.id, { campaignId: li.campaign_id, place });
     else remainder.push(li.id);
   }
