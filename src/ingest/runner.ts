@@ -16,7 +16,14 @@ import { DEFAULT_LEASE_TTL_MS, commandHolder, holderIsDeadHere } from './lease-h
 import { lastCompleteDay, nextCursor, planBackfill, planScheduled } from './plan.ts';
 import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from './retry.ts';
 import { validateDay } from './validate.ts';
-import { DEFAULT_WINDOW_RETRY, fetchWindowWithRetry, type WindowAttemptFailure, type WindowFailureKind, type WindowRetryPolicy } from './window-retry.ts';
+import {
+  DEFAULT_WINDOW_RETRY,
+  fetchWindowWithRetry,
+  type WindowAttemptFailure,
+  type WindowFailureKind,
+  type WindowRetryDeps,
+  type WindowRetryPolicy,
+} from './window-retry.ts';
 
 export type RunMode =
   | { kind: 'scheduled' }
@@ -262,10 +269,7 @@ export class Runner {
       const opened = session;
       // The accounts are read like a window: an outage longer than the request retries is waited out.
       const listed = await fetchWindowWithRetry(() => opened.accounts(), {
-        policy: this.deps.windowRetry ?? DEFAULT_WINDOW_RETRY,
-        maxRateLimitWaitMs: (this.deps.retry ?? DEFAULT_RETRY_POLICY).maxRateLimitWaitMs,
-        sleep: (ms) => this.sleep(ms),
-        signal: this.deps.signal,
+        ...this.windowRetryDeps(),
         onAttemptFailed: async (f) => {
           if (f.retryInMs === undefined) return;
           const message = `source ${cfg.id}: reading the accounts, attempt ${f.attempt} of ${f.attempts} failed: ${redact(describeError(f.error))}; read again in ${Math.round(f.retryInMs / 1000)} s`;
@@ -436,6 +440,15 @@ export class Runner {
     }
   }
 
+  private windowRetryDeps(): Omit<WindowRetryDeps, 'onAttemptFailed'> {
+    return {
+      policy: this.deps.windowRetry ?? DEFAULT_WINDOW_RETRY,
+      maxRateLimitWaitMs: (this.deps.retry ?? DEFAULT_RETRY_POLICY).maxRateLimitWaitMs,
+      sleep: (ms) => this.sleep(ms),
+      signal: this.deps.signal,
+    };
+  }
+
   /**
    * One window, fetched again while its failure is transient (window-retry.ts). Every failed
    * attempt that is fetched again gets a `retried` run-log entry; the final failure is the caller's.
@@ -454,10 +467,7 @@ export class Runner {
         return this.fetchWindow(session, platform, window, found);
       },
       {
-        policy: this.deps.windowRetry ?? DEFAULT_WINDOW_RETRY,
-        maxRateLimitWaitMs: (this.deps.retry ?? DEFAULT_RETRY_POLICY).maxRateLimitWaitMs,
-        sleep: (ms) => this.sleep(ms),
-        signal: this.deps.signal,
+        ...this.windowRetryDeps(),
         onAttemptFailed: async (f: WindowAttemptFailure) => {
           if (f.retryInMs === undefined) return;
           const message = `source ${run.sourceId}, window ${window.from}..${window.to} attempt ${f.attempt} of ${f.attempts} failed: ${redact(describeError(f.error))}; fetched again in ${Math.round(f.retryInMs / 1000)} s`;

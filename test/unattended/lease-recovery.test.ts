@@ -86,6 +86,31 @@ describe('after a crash', () => {
     expect(busy!.status).toBe('busy');
   });
 
+  it('a run whose lease another process took (it stalled past the TTL) commits no further window', async () => {
+    store = await openTestStore();
+    const s = store;
+    const connector = fakeConnector({
+      days: () => [steadyCampaign('c1', 100)],
+      windows: [],
+      // Inside the second window, another process takes the lease and the heartbeat comes round.
+      onDate: async (_account, date) => {
+        if (date !== '2021-09-11') return;
+        await s.db.updateTable('leases').set({ holder: 'daemon@other-host:77', expires_at: '2099-01-01T00:00:00.000Z' }).execute();
+        await new Promise((r) => setTimeout(r, 1_300));
+      },
+    });
+    const registry = new Map([[connector.platform, connector]]);
+    const config = configWith(SOURCE, registry);
+    const [r] = await testRunner(config, registry, store, { now: () => NOW, holder: commandHolder(), leaseTtlMs: 3_000 }).runAll(
+      { kind: 'backfill', from: '2021-09-01', to: '2021-09-30' }, 'r', 'backfill');
+    expect([r!.status, r!.windowsDone]).toEqual(['failed', 1]);
+    expect(r!.error).toContain('the lease was taken over by another process after 1 of 3 window(s)');
+    expect(r!.notFetched).toEqual([{ from: '2021-09-11', to: '2021-09-20' }, { from: '2021-09-21', to: '2021-09-30' }]);
+    expect(await store.getCursor('fake')).toBe('2021-09-10');
+    // Its lease is the other process's: releasing ours touched nothing.
+    expect((await store.db.selectFrom('leases').select('holder').execute()).map((l) => l.holder)).toEqual(['daemon@other-host:77']);
+  });
+
   it('of two processes taking over the same dead lease, one wins', async () => {
     store = await openTestStore();
     const dead = `${hostname()}:${await deadPid()}:deadbeef`;
