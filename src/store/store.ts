@@ -1,5 +1,6 @@
 // The SQLite file: kysely over better-sqlite3, migrations applied on open, WAL and a busy
-// timeout so the daemon, a backfill and analysts' sqlite3 sessions can share it.
+// timeout so the daemon, a backfill and analysts' sqlite3 sessions can share it. A postgres://
+// location opens PostgreSQL instead (postgres.ts); everything below the open is the same code.
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
