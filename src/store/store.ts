@@ -1,5 +1,6 @@
 // The store: kysely over the database, the window commit, run log, cursors, leases and
-// connector state. Opening the SQLite file (creation, modes, WAL, migrations) is in sqlite-open.ts.
+// connector state. Opening the SQLite file (creation, modes, WAL, migrations) is in sqlite-open.ts;
+// a postgres:// location opens PostgreSQL instead (postgres.ts).
 import type SQLite from 'better-sqlite3';
 import { sql, type Kysely } from 'kysely';
 import { Migrator } from 'kysely/migration';

@@ -2,6 +2,7 @@
 // own (dropped afterwards). A developer machine without a server skips the PostgreSQL half with a
 // notice; with PAUTA_REQUIRE_POSTGRES=1 (CI) an unreachable server fails the run instead.
 import { randomBytes } from 'node:crypto';
+import { userInfo } from 'node:os';
 import pg from 'pg';
 import { Store } from '../../src/store/store.ts';
 import { tempDbPath } from './app.ts';
@@ -11,7 +12,7 @@ export const POSTGRES_BASE = process.env.PAUTA_TEST_POSTGRES ?? 'postgres://127.
 
 function client(): pg.Client {
   const url = new URL(POSTGRES_BASE);
-  if (url.username === '' && !process.env.PGUSER) url.username = process.env.USER ?? 'root';
+  if (url.username === '' && !process.env.PGUSER) url.username = userInfo().username;
   return new pg.Client({ connectionString: url.toString(), connectionTimeoutMillis: 3_000 });
 }
 
