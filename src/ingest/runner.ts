@@ -1,5 +1,6 @@
 // Runs one source over its windows: lease, accounts, plan, fetch, validate, reconcile, commit.
 // Connectors only talk to their platform; everything stateful happens here, once.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { PautaConfig } from '../config/load.ts';
@@ -13,6 +14,7 @@ import type { AccountInfo, CampaignDay, StoredDay, TargetAssignment } from '../c
 import { redact } from '../core/redact.ts';
 import { targetAssignment } from '../indicators/targets.ts';
 import type { Store } from '../store/store.ts';
+import { inWindowOrder } from './pipeline.ts';
 import { lastCompleteDay, nextCursor, planBackfill, planScheduled } from './plan.ts';
 import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from './retry.ts';
 import { validateDay } from './validate.ts';
@@ -96,6 +98,27 @@ export function newRunId(now: Date = new Date()): string {
   return `${now.toISOString().replace(/[-:]/g, '').slice(0, 15)}-${randomUUID().slice(0, 8)}`;
 }
 
+/**
+ * Windows of one source fetched at once when neither the source nor its connector says: one,
+ * the plain loop. Connectors whose reports are waited for (DV360, X) declare more.
+ */
+export const DEFAULT_WINDOWS_AT_ONCE = 1;
+
+/** How many windows a source fetches ahead of the one it commits next. */
+export function windowsAtOnce(connector: Connector<any>, cfg: SourceConfigBase): number {
+  return cfg.windows_at_once ?? connector.windowsAtOnce ?? DEFAULT_WINDOWS_AT_ONCE;
+}
+
+/** What one window's fetch cost: requests made within it (the run's counter is shared by the windows in flight). */
+interface WindowMeter {
+  startedMs: number;
+  startedAt: string;
+  requests: number;
+}
+
+/** The window whose fetch a platform request belongs to, for per-window request counts. */
+const currentWindow = new AsyncLocalStorage<WindowMeter>();
+
 /** Lookback and window size: the source's config if given, else the connector's defaults. */
 export function effectiveLimits(connector: Connector<any>, cfg: SourceConfigBase): { lookbackDays: number; maxWindowDays: number } {
   return {
@@ -154,19 +177,27 @@ export class Runner {
     return this.deps.sleep?.(ms) ?? defaultSleep(ms, this.deps.signal);
   }
 
-  /** Runs every enabled source (or the one named); a failing source never stops the others. */
+  /**
+   * Runs every enabled source (or the one named), all at once: each has its own lease, session,
+   * retries and request budget, so a run takes as long as its slowest source, and a failing source
+   * never stops the others. Results come in the config's order.
+   */
   async runAll(mode: RunMode, runId: string, trigger: string, only?: string): Promise<SourceRunResult[]> {
-    const results: SourceRunResult[] = [];
+    const runs: Promise<SourceRunResult>[] = [];
     for (const cfg of this.config.sources) {
       if (only !== undefined && cfg.id !== only) continue;
       if (!cfg.enabled && only === undefined) {
-        results.push({ sourceId: cfg.id, status: 'disabled', windows: [], windowsDone: 0, rows: 0, requests: 0, durationMs: 0 });
+        runs.push(Promise.resolve({ sourceId: cfg.id, status: 'disabled', windows: [], windowsDone: 0, rows: 0, requests: 0, durationMs: 0 }));
         continue;
       }
       if (this.deps.signal?.aborted) break;
-      results.push(await this.runSource(cfg, mode, runId, trigger));
+      runs.push(this.runSource(cfg, mode, runId, trigger));
     }
-    return results;
+    // Only the database failing rejects; the other sources are let finish before it is thrown.
+    const settled = await Promise.allSettled(runs);
+    const broken = settled.find((s) => s.status === 'rejected');
+    if (broken) throw broken.reason;
+    return settled.map((s) => (s as PromiseFulfilledResult<SourceRunResult>).value);
   }
 
   /** Plans the windows a run would fetch, without fetching (backfill --dry-run). */
@@ -216,13 +247,19 @@ export class Runner {
     // One session per source run: the connector's clients and tokens live on it, and it is
     // closed whatever happens.
     let session: Session | undefined;
+    const stopWindows = new AbortController();
     try {
       const connector = this.connectorFor(cfg);
-      const ctx = makeContext(cfg, this.deps, log, () => {
+      // Windows still in flight when one fails stop waiting on their reports.
+      const signal = this.deps.signal ? AbortSignal.any([this.deps.signal, stopWindows.signal]) : stopWindows.signal;
+      const ctx = makeContext(cfg, { ...this.deps, signal }, log, () => {
         result.requests += 1;
+        const window = currentWindow.getStore();
+        if (window) window.requests += 1;
       });
-      session = connector.open(cfg, ctx);
-      const found = await session.accounts();
+      const opened = connector.open(cfg, ctx);
+      session = opened;
+      const found = await opened.accounts();
       await store.saveAccounts(cfg.id, found.accounts, this.now().toISOString());
       for (const s of found.skipped) log.warn({ account: s.accountId }, s.reason);
       const plan = await this.plan(cfg, mode, found.accounts);
@@ -232,28 +269,37 @@ export class Runner {
       this.deps.onPlan?.({ sourceId: cfg.id, windows: plan.windows });
       let cursor = await store.getCursor(cfg.id);
 
-      for (const [index, window] of plan.windows.entries()) {
+      // Several windows are fetched at once (reports started together), but each is committed
+      // only after every window before it, so the cursor moves exactly as one at a time.
+      const meters = new Map<number, WindowMeter>();
+      const fetchOne = (window: DateWindow, index: number) => {
+        const meter: WindowMeter = { startedMs: this.clockMs(), startedAt: this.now().toISOString(), requests: 0 };
+        meters.set(index, meter);
+        return currentWindow.run(meter, () => this.fetchWindow(opened, connector.platform, window, found));
+      };
+      for await (const settled of inWindowOrder(plan.windows, windowsAtOnce(connector, cfg), fetchOne)) {
+        const { item: window, index } = settled;
         if (this.deps.signal?.aborted) {
           result.status = 'interrupted';
           result.error = `source ${cfg.id}: interrupted after ${result.windowsDone} of ${plan.windows.length} window(s)`;
           log.warn({ windowsDone: result.windowsDone, windows: plan.windows.length }, 'interrupted before all windows ran');
           break;
         }
-        const windowStartMs = this.clockMs();
-        const windowStarted = this.now().toISOString();
-        const requestsBefore = result.requests;
+        const meter = meters.get(index)!;
+        meters.delete(index);
         const event = (status: WindowEvent['status'], rows: number): WindowEvent => ({
           sourceId: cfg.id,
           window,
           index,
           total: plan.windows.length,
           rows,
-          requests: result.requests - requestsBefore,
-          durationMs: Math.round(this.clockMs() - windowStartMs),
+          requests: meter.requests,
+          durationMs: Math.round(this.clockMs() - meter.startedMs),
           status,
         });
         try {
-          const fetched = await this.fetchWindow(session, connector.platform, window, found);
+          if (!settled.ok) throw settled.error;
+          const fetched = settled.value;
           const moved = nextCursor(cursor, window);
           const rows = await store.commitWindow({
             runId,
@@ -263,7 +309,7 @@ export class Runner {
             accounts: fetched.accounts,
             days: fetched.days,
             targetOf: this.targets.targetOf,
-            startedAt: windowStarted,
+            startedAt: meter.startedAt,
             finishedAt: this.now().toISOString(),
             note: fetched.skipped.length > 0 ? fetched.skipped.join('; ') : undefined,
             cursor: moved,
@@ -288,10 +334,12 @@ export class Runner {
           const failed = event(result.status, 0);
           if (interrupted) log.warn({ window, durationMs: failed.durationMs }, message);
           else log.error({ window, requests: failed.requests, durationMs: failed.durationMs, err: redact(describeError(error)) }, message);
-          await store.logRun({ runId, sourceId: cfg.id, trigger, window, status: 'failed', error: message, startedAt: windowStarted, finishedAt: this.now().toISOString() });
+          await store.logRun({ runId, sourceId: cfg.id, trigger, window, status: 'failed', error: message, startedAt: meter.startedAt, finishedAt: this.now().toISOString() });
           this.deps.onWindow?.(failed);
           // The cursor cannot pass a failed window, and the next windows would meet the same
-          // credentials or quota: stop this source here; the next run starts again from the cursor.
+          // credentials or quota: stop this source here (the windows already in flight are told
+          // to stop, and nothing of them is stored); the next run starts again from the cursor.
+          stopWindows.abort();
           break;
         }
       }
