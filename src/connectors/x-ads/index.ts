@@ -9,7 +9,7 @@ import { XAdsClient } from './client.ts';
 import { xAdsSourceSchema, type XAdsSourceConfig } from './config.ts';
 import { toCampaignDays } from './mapping.ts';
 import type { XAccount, XCampaign } from './payloads.ts';
-import { windowJobs } from './jobs.ts';
+import { JobSlots, windowJobs } from './jobs.ts';
 import { regionsGeo, MAX_SEGMENTED_DAYS } from './regions.ts';
 import { syncDailyTotals, type AccountWindow } from './stats.ts';
 import { targetingGeo } from './targeting.ts';
@@ -54,9 +54,10 @@ async function selectCampaigns(client: XAdsClient, accountId: string, cfg: XAdsS
   });
 }
 
-/** One source run against the X Ads API: one signed client for every window. */
+/** One source run against the X Ads API: one signed client and one count of running jobs for every window. */
 class XAdsSession implements Session<XAdsAccount> {
   private client: XAdsClient | undefined;
+  private readonly jobSlots = new JobSlots();
 
   constructor(
     private readonly cfg: XAdsSourceConfig,
@@ -116,7 +117,7 @@ class XAdsSession implements Session<XAdsAccount> {
       assertAfterZoneSwitch(account, window);
       const campaigns = await selectCampaigns(client, accountId, cfg);
       if (campaigns.length > 0) {
-        const aw: AccountWindow = { client, ctx, cfg, accountId, zone: account.timeZone, window, campaignIds: campaigns.map((c) => c.id) };
+        const aw: AccountWindow = { client, ctx, cfg, accountId, zone: account.timeZone, window, campaignIds: campaigns.map((c) => c.id), jobSlots: this.jobSlots };
         const geo = cfg.geo.strategy === 'regions' ? await regionsGeo(aw) : await targetingGeo(aw);
         // Totals last, so they are the freshest snapshot next to the jobs' geography.
         const totals = await syncDailyTotals(aw, 'CAMPAIGN', aw.campaignIds);
@@ -144,6 +145,9 @@ export const xAdsConnector: Connector<XAdsSourceConfig, XAdsAccount> = {
   maxWindowDays: MAX_SEGMENTED_DAYS,
   // Impressions are final after 24 hours: re-pull the last three days.
   lookbackDays: 3,
+  // Several windows create their REGIONS jobs before any is polled; the session keeps each
+  // account within MAX_JOBS_AT_ONCE running jobs whatever the number of windows.
+  windowsAtOnce: 4,
 
   open: (cfg, ctx) => new XAdsSession(cfg, ctx),
 
