@@ -2,6 +2,7 @@
 // compare like with like on a shared, noisy machine. Timings are never asserted in tests.
 import { benchDv360Report } from './dv360-report.ts';
 import { benchImportSends } from './import-sends.ts';
+import { benchPipelinedBackfill } from './pipelined-backfill.ts';
 import { benchSandboxWindows } from './sandbox-windows.ts';
 import { benchStore } from './store.ts';
 
@@ -9,6 +10,7 @@ const benches: [string, () => Promise<string[]>][] = [
   ['store', benchStore],
   ['dv360 report', benchDv360Report],
   ['window size', benchSandboxWindows],
+  ['windows at once', benchPipelinedBackfill],
   ['import-sends', benchImportSends],
 ];
 
