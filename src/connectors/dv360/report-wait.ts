@@ -1,10 +1,10 @@
 // Waiting for Bid Manager reports: each goes QUEUED → RUNNING → DONE or FAILED, in minutes to over
 // an hour. A session's reports (one per window, several when windows are fetched at once) are
-// polled together on one schedule: every tick gets each pending report, and the ticks back off
-// exponentially from 5 s to a 5 min cap (few requests against the 2,000-a-day quota). A report
-// that joins brings the next tick back to 5 s, since a fresh report is the likeliest to finish
-// soon. Each report fails alone: FAILED, its own timeout, or a request error. Waits go through
-// ctx.sleep.
+// polled together on one schedule: every tick gets each pending report, and the wait before a
+// tick backs off exponentially, 5 s doubling to a 5 min cap per poll (few requests against the
+// 2,000-a-day quota), following the pending report polled least — reports started together share
+// one schedule, and one that starts later brings the waits back down. Each report ends alone:
+// DONE, FAILED, its own timeout, or a request error. Waits go through ctx.sleep.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { FatalError, TransientError } from '../../core/errors.ts';
 import type { DateWindow } from '../../core/dates.ts';
@@ -28,6 +28,7 @@ interface PendingReport {
   timeoutMs: number;
   /** Time slept on the schedule since this report joined. */
   waitedMs: number;
+  polls: number;
   state: string;
   /** Runs a poll in the context of the fetch that started the report, so its request counts toward that window. */
   inFetch: <R>(fn: () => R) => R;
@@ -41,7 +42,6 @@ function stateOf(report: Report): string {
 
 export class ReportPoller {
   private readonly pending = new Set<PendingReport>();
-  private delay = FIRST_POLL_MS;
   private running = false;
 
   constructor(
@@ -61,6 +61,7 @@ export class ReportPoller {
         what: `Bid Manager report ${reportId} (query ${queryId}, ${window.from}..${window.to})`,
         timeoutMs,
         waitedMs: 0,
+        polls: 0,
         state: stateOf(started),
         inFetch: AsyncLocalStorage.snapshot(),
         resolve,
@@ -68,7 +69,6 @@ export class ReportPoller {
       };
       if (this.settle(report, started)) return;
       this.pending.add(report);
-      this.delay = FIRST_POLL_MS;
       if (!this.running) void this.poll();
     });
   }
@@ -103,7 +103,8 @@ export class ReportPoller {
     this.running = true;
     try {
       while (this.pending.size > 0) {
-        const delay = this.delay;
+        const fewestPolls = Math.min(...[...this.pending].map((r) => r.polls));
+        const delay = Math.min(FIRST_POLL_MS * 2 ** Math.min(fewestPolls, 16), MAX_POLL_MS);
         for (const report of this.pending) {
           if (report.waitedMs + delay > report.timeoutMs) {
             this.drop(
@@ -117,8 +118,6 @@ export class ReportPoller {
         if (this.pending.size === 0) break;
         this.ctx.log.debug({ reports: [...this.pending].map((r) => `${r.reportId} ${r.state}`), waitMs: delay }, 'reports not ready yet');
         const waiting = [...this.pending];
-        // Set before sleeping, so a report joining meanwhile can bring it back to the first delay.
-        this.delay = Math.min(delay * 2, MAX_POLL_MS);
         await this.ctx.sleep(delay);
         for (const report of waiting) report.waitedMs += delay;
         for (const report of [...this.pending]) {
@@ -128,6 +127,7 @@ export class ReportPoller {
           }
           try {
             const answer = await report.inFetch(() => this.client.getReport(report.queryId, report.reportId));
+            report.polls += 1;
             if (this.settle(report, answer)) this.pending.delete(report);
           } catch (error) {
             this.drop(report, error);
