@@ -277,14 +277,17 @@ export class Runner {
         meters.set(index, meter);
         return currentWindow.run(meter, () => this.fetchWindow(opened, connector.platform, window, found));
       };
-      for await (const settled of inWindowOrder(plan.windows, windowsAtOnce(connector, cfg), fetchOne)) {
+      // A shutdown starts no window; one read in full despite it is still committed.
+      const interruptedBeforeAll = (): boolean => {
+        if (!this.deps.signal?.aborted || result.windowsDone >= plan.windows.length) return false;
+        result.status = 'interrupted';
+        result.error = `source ${cfg.id}: interrupted after ${result.windowsDone} of ${plan.windows.length} window(s)`;
+        log.warn({ windowsDone: result.windowsDone, windows: plan.windows.length }, 'interrupted before all windows ran');
+        return true;
+      };
+      const windows = interruptedBeforeAll() ? [] : plan.windows;
+      for await (const settled of inWindowOrder(windows, windowsAtOnce(connector, cfg), fetchOne)) {
         const { item: window, index } = settled;
-        if (this.deps.signal?.aborted) {
-          result.status = 'interrupted';
-          result.error = `source ${cfg.id}: interrupted after ${result.windowsDone} of ${plan.windows.length} window(s)`;
-          log.warn({ windowsDone: result.windowsDone, windows: plan.windows.length }, 'interrupted before all windows ran');
-          break;
-        }
         const meter = meters.get(index)!;
         meters.delete(index);
         const event = (status: WindowEvent['status'], rows: number): WindowEvent => ({
@@ -322,6 +325,8 @@ export class Runner {
           for (const s of fetched.skipped) log.warn({ window }, s);
           if (fetched.skipped.length > 0) (result.skipped ??= []).push(...fetched.skipped.map((s) => `${window.from}..${window.to}: ${s}`));
           this.deps.onWindow?.(done);
+          // Checked before the loop asks for the next window, which would start one more.
+          if (interruptedBeforeAll()) break;
         } catch (error) {
           // A shutdown aborts the signal; the window's transaction never began, so nothing of it
           // is stored and the next run fetches it again.
