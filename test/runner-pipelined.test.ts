@@ -111,3 +111,13 @@ describe('a source with three windows at once', () => {
     expect(committed).toEqual(['2021-09-01 ok']);
   });
 });
+
+describe('windows_at_once in the config', () => {
+  it('is a whole number from 1 to 16; anything else is refused naming the source entry', () => {
+    const registry = new Map([['test_fake', fakeConnector({ days: () => [], windows: [] })]]);
+    for (const bad of ['0', '17', '2.5', '"four"']) {
+      expect(() => configWith(SOURCE.replace('windows_at_once: 3', `windows_at_once: ${bad}`), registry)).toThrow(/sources\[0\]\.windows_at_once/);
+    }
+    expect(configWith(SOURCE, registry).sources[0]).toMatchObject({ windows_at_once: 3 });
+  });
+});
