@@ -3,6 +3,7 @@
 import { benchDv360Report } from './dv360-report.ts';
 import { benchImportSends } from './import-sends.ts';
 import { benchPostgresWorkers } from './postgres-workers.ts';
+import { benchPipelinedBackfill } from './pipelined-backfill.ts';
 import { benchSandboxWindows } from './sandbox-windows.ts';
 import { benchSoak } from './soak.ts';
 import { benchStore } from './store.ts';
@@ -11,6 +12,7 @@ const benches: [string, () => Promise<string[]>][] = [
   ['store', benchStore],
   ['dv360 report', benchDv360Report],
   ['window size', benchSandboxWindows],
+  ['windows at once', benchPipelinedBackfill],
   ['import-sends', benchImportSends],
   ['postgres workers', benchPostgresWorkers],
   ['soak', benchSoak],

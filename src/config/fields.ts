@@ -83,6 +83,8 @@ export const sourceBaseShape = {
   max_window_days: z.number().int().min(1).max(366).optional(),
   /** First date a scheduled run fetches when the source has no cursor yet. */
   start_date: isoDate.optional(),
+  /** Windows fetched at once (reports started together), still committed in order (the connector's default otherwise). */
+  windows_at_once: z.number().int().min(1).max(16).optional(),
 };
 
 /** Which campaigns of a source to read: by id or by a name pattern (regular expression). */

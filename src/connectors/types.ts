@@ -20,6 +20,7 @@ export interface SourceConfigBase {
   lookback_days?: number | undefined;
   max_window_days?: number | undefined;
   start_date?: string | undefined;
+  windows_at_once?: number | undefined;
 }
 
 export type FetchEvent =
@@ -98,6 +99,11 @@ export interface Connector<C extends SourceConfigBase = SourceConfigBase, A exte
   maxWindowDays: number;
   /** How many trailing days each scheduled run re-pulls, since the platform restates them. */
   lookbackDays: number;
+  /**
+   * Optional: how many windows a run fetches at once by default (one when absent). Worth it where
+   * a window is mostly waiting for the platform to prepare a report.
+   */
+  windowsAtOnce?: number;
   /**
    * A session for one run of the source. Cheap and never throws for credentials: nothing is read
    * or requested until a method needs it, so `check` can report a missing secret as a line.

@@ -46,7 +46,15 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const destination = options.destination ?? process.stdout;
   const usePretty = options.pretty ?? (destination === process.stdout && process.stdout.isTTY === true);
   const stream = usePretty
-    ? pretty({ destination, colorize: true, sync: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss' })
+    ? pretty({
+        destination,
+        colorize: true,
+        sync: true,
+        // Sources run at once: each line starts with its source, so interleaved lines stay readable.
+        messageFormat: '{if source}{source}: {end}{msg}',
+        ignore: 'pid,hostname,source',
+        translateTime: 'SYS:HH:MM:ss',
+      })
     : destination;
   return pino(
     {

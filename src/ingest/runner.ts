@@ -1,5 +1,6 @@
 // Runs one source over its windows: lease, accounts, plan, fetch, validate, reconcile, commit.
 // Connectors only talk to their platform; everything stateful happens here, once.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { PautaConfig } from '../config/load.ts';
 import { typedState } from '../connectors/state.ts';
@@ -13,6 +14,7 @@ import { redact } from '../core/redact.ts';
 import { targetAssignment } from '../indicators/targets.ts';
 import type { Store } from '../store/store.ts';
 import { DEFAULT_LEASE_TTL_MS, commandHolder, holderIsDeadHere } from './lease-holder.ts';
+import { inWindowOrder } from './pipeline.ts';
 import { lastCompleteDay, nextCursor, planBackfill, planScheduled } from './plan.ts';
 import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from './retry.ts';
 import { validateDay } from './validate.ts';
@@ -124,6 +126,27 @@ export function newRunId(now: Date = new Date()): string {
   return `${now.toISOString().replace(/[-:]/g, '').slice(0, 15)}-${randomUUID().slice(0, 8)}`;
 }
 
+/**
+ * Windows of one source fetched at once when neither the source nor its connector says: one,
+ * the plain loop. Connectors whose reports are waited for (DV360, X) declare more.
+ */
+export const DEFAULT_WINDOWS_AT_ONCE = 1;
+
+/** How many windows a source fetches ahead of the one it commits next. */
+export function windowsAtOnce(connector: Connector<any>, cfg: SourceConfigBase): number {
+  return cfg.windows_at_once ?? connector.windowsAtOnce ?? DEFAULT_WINDOWS_AT_ONCE;
+}
+
+/** What one window's fetch cost: requests made within it (the run's counter is shared by the windows in flight). */
+interface WindowMeter {
+  startedMs: number;
+  startedAt: string;
+  requests: number;
+}
+
+/** The window whose fetch a platform request belongs to, for per-window request counts. */
+const currentWindow = new AsyncLocalStorage<WindowMeter>();
+
 /** Lookback and window size: the source's config if given, else the connector's defaults. */
 export function effectiveLimits(connector: Connector<any>, cfg: SourceConfigBase): { lookbackDays: number; maxWindowDays: number } {
   return {
@@ -185,19 +208,27 @@ export class Runner {
     return this.deps.sleep?.(ms) ?? defaultSleep(ms, this.deps.signal);
   }
 
-  /** Runs every enabled source (or the one named); a failing source never stops the others. */
+  /**
+   * Runs every enabled source (or the one named), all at once: each has its own lease, session,
+   * retries and request budget, so a run takes as long as its slowest source, and a failing source
+   * never stops the others. Results come in the config's order.
+   */
   async runAll(mode: RunMode, runId: string, trigger: string, only?: string): Promise<SourceRunResult[]> {
-    const results: SourceRunResult[] = [];
+    const runs: Promise<SourceRunResult>[] = [];
     for (const cfg of this.config.sources) {
       if (only !== undefined && cfg.id !== only) continue;
       if (!cfg.enabled && only === undefined) {
-        results.push({ sourceId: cfg.id, status: 'disabled', windows: [], windowsDone: 0, rows: 0, requests: 0, durationMs: 0 });
+        runs.push(Promise.resolve({ sourceId: cfg.id, status: 'disabled', windows: [], windowsDone: 0, rows: 0, requests: 0, durationMs: 0 }));
         continue;
       }
       if (this.deps.signal?.aborted) break;
-      results.push(await this.runSource(cfg, mode, runId, trigger));
+      runs.push(this.runSource(cfg, mode, runId, trigger));
     }
-    return results;
+    // Only the database failing rejects; the other sources are let finish before it is thrown.
+    const settled = await Promise.allSettled(runs);
+    const broken = settled.find((s) => s.status === 'rejected');
+    if (broken) throw broken.reason;
+    return settled.map((s) => (s as PromiseFulfilledResult<SourceRunResult>).value);
   }
 
   /** Plans the windows a run would fetch, without fetching (backfill --dry-run). */
@@ -260,16 +291,25 @@ export class Runner {
     let session: Session | undefined;
     /** The window the loop is at, so a failure outside a window (the database) still says what is left. */
     let current: number | undefined;
+    // Windows still in flight when the source stops (a permanent failure, a lost lease) stop
+    // waiting on their reports; a shutdown of the run stops them too.
+    const stopWindows = new AbortController();
+    const onShutdown = () => stopWindows.abort(this.deps.signal?.reason);
+    if (this.deps.signal?.aborted) onShutdown();
+    else this.deps.signal?.addEventListener('abort', onShutdown, { once: true });
+    const signal = stopWindows.signal;
     try {
       const connector = this.connectorFor(cfg);
-      const ctx = makeContext(cfg, this.deps, log, () => {
+      const ctx = makeContext(cfg, { ...this.deps, signal }, log, () => {
         result.requests += 1;
+        const window = currentWindow.getStore();
+        if (window) window.requests += 1;
       });
       session = connector.open(cfg, ctx);
       const opened = session;
       // The accounts are read like a window: an outage longer than the request retries is waited out.
       const listed = await fetchWindowWithRetry(() => opened.accounts(), {
-        ...this.windowRetryDeps(),
+        ...this.windowRetryDeps(signal),
         onAttemptFailed: async (f) => {
           if (f.retryInMs === undefined) return;
           const message = `source ${cfg.id}: reading the accounts, attempt ${f.attempt} of ${f.attempts} failed: ${redact(describeError(f.error))}; read again in ${Math.round(f.retryInMs / 1000)} s`;
@@ -297,35 +337,47 @@ export class Runner {
         result.error = `source ${cfg.id}: the lease was taken over by another process after ${result.windowsDone} of ${plan.windows.length} window(s); the next run goes on from the cursor`;
         stopWith(index);
       };
-      const fetchOne = (window: DateWindow) => this.fetchWindowRetrying(session!, connector.platform, window, found, { runId, sourceId: cfg.id, trigger, log });
-
-      for (const [index, window] of plan.windows.entries()) {
+      // Several windows are fetched at once (reports started together), but each is committed
+      // only after every window before it, so the cursor moves exactly as one at a time.
+      const meters = new Map<number, WindowMeter>();
+      const fetchOne = (window: DateWindow, index: number) => {
+        const meter: WindowMeter = { startedMs: this.clockMs(), startedAt: this.now().toISOString(), requests: 0 };
+        meters.set(index, meter);
+        return currentWindow.run(meter, () => this.fetchWindowRetrying(opened, connector.platform, window, found, signal, { runId, sourceId: cfg.id, trigger, log }));
+      };
+      // A shutdown starts no window; one read in full despite it is still committed.
+      const interruptedAt = (index: number): boolean => {
+        if (!this.deps.signal?.aborted) return false;
+        result.status = 'interrupted';
+        result.error = `source ${cfg.id}: interrupted after ${result.windowsDone} of ${plan.windows.length} window(s)`;
+        log.warn({ windowsDone: result.windowsDone, windows: plan.windows.length }, 'interrupted before all windows ran');
+        stopWith(index);
+        return true;
+      };
+      const windows = interruptedAt(0) ? [] : plan.windows;
+      for await (const settled of inWindowOrder(windows, windowsAtOnce(connector, cfg), fetchOne)) {
+        const { item: window, index } = settled;
         current = index;
-        if (this.deps.signal?.aborted) {
-          result.status = 'interrupted';
-          result.error = `source ${cfg.id}: interrupted after ${result.windowsDone} of ${plan.windows.length} window(s)`;
-          log.warn({ windowsDone: result.windowsDone, windows: plan.windows.length }, 'interrupted before all windows ran');
-          stopWith(index);
-          break;
-        }
+        const meter = meters.get(index)!;
+        meters.delete(index);
         if (leaseLost) {
           stopLeaseLost(index);
+          stopWindows.abort();
           break;
         }
-        const windowStartMs = this.clockMs();
-        const windowStarted = this.now().toISOString();
-        const requestsBefore = result.requests;
         const event = (status: WindowEvent['status'], rows: number): WindowEvent => ({
           sourceId: cfg.id,
           window,
           index,
           total: plan.windows.length,
           rows,
-          requests: result.requests - requestsBefore,
-          durationMs: Math.round(this.clockMs() - windowStartMs),
+          requests: meter.requests,
+          durationMs: Math.round(this.clockMs() - meter.startedMs),
           status,
         });
-        const fetched = await fetchOne(window);
+        // fetchWindowRetrying settles every failure into its result; anything else is a bug here.
+        if (!settled.ok) throw settled.error;
+        const fetched = settled.value;
         if (fetched.ok && !leaseLost) {
           // A window that failed earlier in this run holds the cursor before it: later windows are stored, the cursor waits.
           const moved = failed.some((f) => cursor === undefined || f.window.to > cursor) ? undefined : nextCursor(cursor, window);
@@ -338,7 +390,7 @@ export class Runner {
             accounts: value.accounts,
             days: value.days,
             targetOf: this.targets.targetOf,
-            startedAt: windowStarted,
+            startedAt: meter.startedAt,
             finishedAt: this.now().toISOString(),
             note: value.skipped.length > 0 ? value.skipped.join('; ') : undefined,
             cursor: moved,
@@ -352,10 +404,16 @@ export class Runner {
           for (const s of value.skipped) log.warn({ window }, s);
           if (value.skipped.length > 0) (result.skipped ??= []).push(...value.skipped.map((s) => `${window.from}..${window.to}: ${s}`));
           this.deps.onWindow?.(done);
+          // Checked before the loop takes the next window.
+          if (index + 1 < plan.windows.length && interruptedAt(index + 1)) {
+            stopWindows.abort();
+            break;
+          }
           continue;
         }
         if (fetched.ok) {
           stopLeaseLost(index);
+          stopWindows.abort();
           break;
         }
         // A shutdown aborts the signal; the window's transaction never began, so nothing of it
@@ -371,7 +429,7 @@ export class Runner {
         const failedEvent = event(result.status, 0);
         if (interrupted) log.warn({ window, durationMs: failedEvent.durationMs }, message);
         else log.error({ window, requests: failedEvent.requests, durationMs: failedEvent.durationMs, attempts: fetched.attempts, err: redact(describeError(fetched.error)) }, message);
-        await store.logRun({ runId, sourceId: cfg.id, trigger, window, status: 'failed', error: message, startedAt: windowStarted, finishedAt: this.now().toISOString() });
+        await store.logRun({ runId, sourceId: cfg.id, trigger, window, status: 'failed', error: message, startedAt: meter.startedAt, finishedAt: this.now().toISOString() });
         this.deps.onWindow?.(failedEvent);
         if (interrupted) {
           stopWith(index + 1);
@@ -410,6 +468,7 @@ export class Runner {
       await store.logRun({ runId, sourceId: cfg.id, trigger, status: 'failed', error: message, startedAt, finishedAt: this.now().toISOString() });
     } finally {
       clearInterval(heartbeat);
+      this.deps.signal?.removeEventListener('abort', onShutdown);
       await closeSession(session, log);
       await store.releaseLease(cfg.id, holder);
     }
@@ -440,12 +499,13 @@ export class Runner {
     }
   }
 
-  private windowRetryDeps(): Omit<WindowRetryDeps, 'onAttemptFailed'> {
+  /** `signal`: the source run's, aborted by a shutdown or when the source stops with windows in flight. */
+  private windowRetryDeps(signal: AbortSignal): Omit<WindowRetryDeps, 'onAttemptFailed'> {
     return {
       policy: this.deps.windowRetry ?? DEFAULT_WINDOW_RETRY,
       maxRateLimitWaitMs: (this.deps.retry ?? DEFAULT_RETRY_POLICY).maxRateLimitWaitMs,
-      sleep: (ms) => this.sleep(ms),
-      signal: this.deps.signal,
+      sleep: (ms) => this.deps.sleep?.(ms) ?? defaultSleep(ms, signal),
+      signal,
     };
   }
 
@@ -458,6 +518,7 @@ export class Runner {
     platform: string,
     window: DateWindow,
     found: SourceAccounts,
+    signal: AbortSignal,
     run: { runId: string; sourceId: string; trigger: string; log: Logger },
   ) {
     let attemptStarted = this.now().toISOString();
@@ -467,7 +528,7 @@ export class Runner {
         return this.fetchWindow(session, platform, window, found);
       },
       {
-        ...this.windowRetryDeps(),
+        ...this.windowRetryDeps(signal),
         onAttemptFailed: async (f: WindowAttemptFailure) => {
           if (f.retryInMs === undefined) return;
           const message = `source ${run.sourceId}, window ${window.from}..${window.to} attempt ${f.attempt} of ${f.attempts} failed: ${redact(describeError(f.error))}; fetched again in ${Math.round(f.retryInMs / 1000)} s`;

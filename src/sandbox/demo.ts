@@ -13,13 +13,13 @@ import { writeSimulatedSends } from '../messaging/simulated.ts';
 import { markSimulated } from '../report/meta.ts';
 import { Store } from '../store/store.ts';
 import { googleOAuthSandbox } from './google-oauth.ts';
-import { startSandboxServer, type RunningSandbox } from './http.ts';
+import { startSandboxServer, type RunningSandbox, type SandboxOptions } from './http.ts';
 import { SANDBOX_PLATFORMS } from './platforms.ts';
 import { SIM_NOW, SIM_PERIOD } from './world.ts';
 
 export { DEMO_DB_PATH } from '../config/load.ts';
 
-export function startSandbox(options: { port?: number; latencyMs?: number } = {}): Promise<RunningSandbox> {
+export function startSandbox(options: Pick<SandboxOptions, 'port' | 'pollsUntilDone' | 'latencyMs'> = {}): Promise<RunningSandbox> {
   return startSandboxServer([googleOAuthSandbox, ...SANDBOX_PLATFORMS.map((p) => p.sandbox)], options);
 }
 

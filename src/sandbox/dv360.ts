@@ -2,6 +2,9 @@
 // simulated DV360 advertiser: saved queries, runs, reports going QUEUED → RUNNING → DONE, and the
 // CSV file behind a signed Cloud Storage-style URL. Requests are validated like the real API
 // (v2 names only, Google's error shape), so connector bugs show here rather than in production.
+// Faults: dv360.slow_report (four more polls), dv360.report_failed (the next report FAILED),
+// dv360.report_failed:YYYY-MM-DD (the report of the range starting that day FAILED),
+// dv360.query_deleted (the saved query is gone when run).
 import { createHash } from 'node:crypto';
 import { toCsvLine } from '../core/csv.ts';
 import { eachDate, type IsoDate } from '../core/dates.ts';
@@ -14,7 +17,7 @@ export const SANDBOX_DV360_PARTNER_ID = '2100001';
 
 const NO_DATA = 'No data returned by the reporting service.';
 
-/** Polls of reports.get before a report is DONE (the first says RUNNING). */
+/** Polls of reports.get before a report is DONE (the first says RUNNING), unless the sandbox was started with another count. */
 const POLLS_UNTIL_DONE = 2;
 
 /** v2 report types (Parameters.type). */
@@ -452,8 +455,8 @@ function handleApi(req: SandboxRequest, ctx: SandboxContext): SandboxResponse {
       from: range.from!,
       to: range.to!,
       polls: 0,
-      pollsUntilDone: POLLS_UNTIL_DONE + (ctx.faults.take('dv360.slow_report') ? 4 : 0),
-      failed: ctx.faults.take('dv360.report_failed'),
+      pollsUntilDone: (ctx.pollsUntilDone ?? POLLS_UNTIL_DONE) + (ctx.faults.take('dv360.slow_report') ? 4 : 0),
+      failed: ctx.faults.take('dv360.report_failed') || ctx.faults.take(`dv360.report_failed:${range.from}`),
       signature: '',
       expires: Math.floor(Date.now() / 1000) + 3600,
     };

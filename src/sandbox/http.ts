@@ -32,6 +32,20 @@ export interface SandboxContext {
   faults: Faults;
   /** Every request seen, for tests that assert on what a connector sent. */
   requests: SandboxRequest[];
+  /**
+   * Status polls before a DV360 report is DONE or an X Ads job SUCCESS (each platform's default
+   * when absent: 2 and 1), so benchmarks and tests can make reports take several polls.
+   */
+  pollsUntilDone?: number | undefined;
+}
+
+export interface SandboxOptions {
+  port?: number;
+  host?: string;
+  /** See `SandboxContext.pollsUntilDone`. */
+  pollsUntilDone?: number;
+  /** Every answer waits this long, as a platform across the internet would. */
+  latencyMs?: number;
 }
 
 export interface PlatformSandbox {
@@ -49,10 +63,12 @@ export interface RunningSandbox {
 
 export async function startSandboxServer(
   platforms: readonly PlatformSandbox[],
-  /** `latencyMs`: every answer waits this long, as a platform across the internet would. */
-  options: { port?: number; host?: string; latencyMs?: number } = {},
+  options: SandboxOptions = {},
 ): Promise<RunningSandbox> {
-  const ctx: SandboxContext = { baseUrl: '', faults: new Faults(), requests: [] };
+  if (options.pollsUntilDone !== undefined && !(Number.isInteger(options.pollsUntilDone) && options.pollsUntilDone >= 1)) {
+    throw new RangeError(`sandbox: pollsUntilDone must be a whole number ≥ 1, got ${options.pollsUntilDone}`);
+  }
+  const ctx: SandboxContext = { baseUrl: '', faults: new Faults(), requests: [], pollsUntilDone: options.pollsUntilDone };
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));

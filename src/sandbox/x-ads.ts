@@ -368,6 +368,8 @@ interface Job {
   accountId: string;
   params: StatsParams;
   status: 'PROCESSING' | 'SUCCESS' | 'FAILED';
+  /** Status polls this job has seen; it ends at the sandbox's `pollsUntilDone` (default the first). */
+  polls: number;
   createdAt: string;
   updatedAt: string;
   payload: Buffer;
@@ -514,7 +516,7 @@ function route(req: SandboxRequest, ctx: SandboxContext): SandboxResponse {
       const id = String(state.nextId);
       state.nextId += 1n;
       const stamp = now.toUTC().toISO({ suppressMilliseconds: true })!;
-      const job: Job = { id, accountId: a.accountId, params: p, status: 'PROCESSING', createdAt: stamp, updatedAt: stamp, payload: gzipSync(JSON.stringify(statsPayload(a, p))) };
+      const job: Job = { id, accountId: a.accountId, params: p, status: 'PROCESSING', polls: 0, createdAt: stamp, updatedAt: stamp, payload: gzipSync(JSON.stringify(statsPayload(a, p))) };
       state.jobs.set(id, job);
       return ok(req, { data: jobObject(job, ctx, now) }, { account_id: a.accountId });
     }
@@ -526,8 +528,11 @@ function route(req: SandboxRequest, ctx: SandboxContext): SandboxResponse {
       if (gone && ctx.faults.take('x_ads.job_gone')) state.jobs.delete(gone.id);
       const jobs = asked();
       for (const job of jobs) {
-        // A job finishes at its first poll, unless x_ads.job_slow holds it back once more or x_ads.job_failed fails it.
-        if (job.status === 'PROCESSING' && !ctx.faults.take('x_ads.job_slow')) {
+        // A job ends at its first poll (or the sandbox's pollsUntilDone), unless x_ads.job_slow
+        // holds it back once more or x_ads.job_failed fails it.
+        if (job.status !== 'PROCESSING') continue;
+        job.polls += 1;
+        if (job.polls >= (ctx.pollsUntilDone ?? 1) && !ctx.faults.take('x_ads.job_slow')) {
           job.status = ctx.faults.take('x_ads.job_failed') ? 'FAILED' : 'SUCCESS';
           job.updatedAt = now.toUTC().toISO({ suppressMilliseconds: true })!;
         }

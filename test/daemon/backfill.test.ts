@@ -34,12 +34,15 @@ describe('backfill', () => {
     };
     const app = appFor(w);
     const first = await ingest(app, backfill, 'backfill', { signal: controller.signal, now: w.clock.now, sleep: noWait });
-    expect(first.map((r) => [r.sourceId, r.status, r.windowsDone])).toEqual([['alpha', 'interrupted', 3]]);
+    // Sources run at once: beta, stopped by the same shutdown, resumes from its own next window.
+    expect(first.map((r) => [r.sourceId, r.status])).toEqual([['alpha', 'interrupted'], ['beta', 'interrupted']]);
+    expect(first[0]!.windowsDone).toBe(3);
     expect(await storedDates(w.store, 'alpha')).toEqual(eachDate({ from: '2021-09-01', to: '2021-09-30' }));
     expect(await w.store.getCursor('alpha')).toBe('2021-09-30');
+    const betaNext = first[1]!.windows[first[1]!.windowsDone]!.from;
     expect(resumeHints(app, RANGE, undefined, first)).toEqual([
       '  alpha (interrupted): npm run backfill -- --from 2021-10-01 --to 2021-12-31 --source alpha',
-      '  beta (not started): npm run backfill -- --from 2021-09-01 --to 2021-12-31 --source beta',
+      `  beta (interrupted): npm run backfill -- --from ${betaNext} --to 2021-12-31 --source beta`,
     ]);
     expect(summarize(first)).toMatch(/^alpha: interrupted \(3 window\(s\), 90 row\(s\), 0 request\(s\), 0s\) — source alpha, window 2021-10-01\.\.2021-10-10 interrupted by shutdown/);
 
@@ -65,15 +68,20 @@ describe('backfill', () => {
     const app = appFor(w);
     const first = await ingest(app, backfill, 'backfill', { signal: controller.signal, now: w.clock.now, sleep: noWait });
     // The connector finished its window despite the abort: it committed, nothing after it ran.
-    expect(first.map((r) => [r.sourceId, r.status, r.windowsDone])).toEqual([['alpha', 'ok', 13], ['beta', 'interrupted', 8]]);
-    const [hint] = resumeHints(app, RANGE, undefined, first);
-    expect(hint).toBe('  beta (interrupted): npm run backfill -- --from 2021-11-20 --to 2021-12-31 --source beta');
+    // alpha, running at the same time, stopped wherever the shutdown found it.
+    expect(first[1]).toMatchObject({ sourceId: 'beta', status: 'interrupted', windowsDone: 8 });
+    const hints = resumeHints(app, RANGE, undefined, first);
+    expect(hints.at(-1)).toBe('  beta (interrupted): npm run backfill -- --from 2021-11-20 --to 2021-12-31 --source beta');
     w.fake.onDate = undefined;
     w.fake.windows.length = 0;
     await ingest(app, { kind: 'backfill', from: '2021-11-20', to: '2021-12-31' }, 'backfill', { source: 'beta', now: w.clock.now, sleep: noWait });
     expect(w.fake.windows[0]).toEqual({ from: '2021-11-20', to: '2021-11-29' });
     expect(await storedDates(w.store, 'beta')).toEqual(eachDate(RANGE));
     expect(await w.store.getCursor('beta')).toBe('2021-12-31');
+    // alpha's hint, if it has one, fills exactly its rest too.
+    const alphaFrom = /^ {2}alpha \((?:ok|interrupted)\): npm run backfill -- --from (\S+) --to 2021-12-31 --source alpha$/.exec(hints.length > 1 ? hints[0]! : '')?.[1];
+    if (alphaFrom) await ingest(app, { kind: 'backfill', from: alphaFrom, to: '2021-12-31' }, 'backfill', { source: 'alpha', now: w.clock.now, sleep: noWait });
+    expect(await storedDates(w.store, 'alpha')).toEqual(eachDate(RANGE));
   });
 
   it('never moves a cursor backwards', async () => {

@@ -11,7 +11,7 @@ import { NotFoundError } from './errors.ts';
 import { CampaignDayBuilder } from './mapping.ts';
 import { customDates, SavedQueries } from './query.ts';
 import { readBidManagerReport } from './report-csv.ts';
-import { waitForReport } from './report-wait.ts';
+import { ReportPoller } from './report-wait.ts';
 import { RequestBudget } from './quota.ts';
 
 /** A one-time query filtered on one advertiser (or the partner), created and deleted at once. */
@@ -38,7 +38,7 @@ async function probeAccess(cfg: Dv360Config, client: BidManagerClient, yesterday
 
 /** One source run against Bid Manager: its auth client, request budget and saved query. */
 class Dv360Session implements Session {
-  private parts: { client: BidManagerClient; queries: SavedQueries } | undefined;
+  private parts: { client: BidManagerClient; queries: SavedQueries; reports: ReportPoller } | undefined;
 
   constructor(
     private readonly cfg: Dv360Config,
@@ -46,11 +46,11 @@ class Dv360Session implements Session {
   ) {}
 
   /** Built on first use, so `check` reports an unreadable key file as a line. */
-  private bidManager(): { client: BidManagerClient; queries: SavedQueries } {
+  private bidManager(): { client: BidManagerClient; queries: SavedQueries; reports: ReportPoller } {
     if (!this.parts) {
       const auth = createBidManagerAuth(this.cfg, this.ctx.env);
       const client = new BidManagerClient(auth, new RequestBudget(this.ctx, this.cfg.requests_per_day), this.ctx, this.cfg.endpoint?.api);
-      this.parts = { client, queries: new SavedQueries(this.cfg, client, this.ctx) };
+      this.parts = { client, queries: new SavedQueries(this.cfg, client, this.ctx), reports: new ReportPoller(client, this.ctx) };
     }
     return this.parts;
   }
@@ -97,12 +97,15 @@ class Dv360Session implements Session {
     return { ok: lines.every((l) => l.ok), lines };
   }
 
-  /** One report per window, from the source's saved query; windows may run at once, each with its own report. */
+  /**
+   * One report per window, from the source's saved query; windows may run at once, each with its
+   * own report, and the session polls all of them together.
+   */
   async *fetch(window: DateWindow, accounts: readonly AccountInfo[]): AsyncIterable<FetchEvent> {
     const { cfg, ctx } = this;
-    const { client, queries } = this.bidManager();
+    const { client, queries, reports } = this.bidManager();
     const started = await queries.run(window);
-    const done = await waitForReport(started, window, cfg.report_timeout_minutes * 60_000, client, ctx);
+    const done = await reports.wait(started, window, cfg.report_timeout_minutes * 60_000);
     // Each download attempt parses into a fresh builder.
     const builder = await client.download(done.url, async (body) => {
       const days = new CampaignDayBuilder(cfg);
@@ -129,6 +132,9 @@ export const dv360Connector: Connector<Dv360Config> = {
   configSchema: dv360Schema,
   // One report per window: long windows mean fewer report runs (each takes minutes).
   maxWindowDays: 31,
+  // Bid Manager runs reports side by side: a Sept–Dec backfill starts its four at once and waits
+  // about as long as for one. Each costs a queries.run and its polls against the daily quota.
+  windowsAtOnce: 4,
   // DV360 restates impressions (spam filtering, late data) for up to 7 days.
   lookbackDays: 7,
 

@@ -75,6 +75,8 @@ export class XAdsClient {
   private readonly downloaders = new Map<string, TwitterApi>();
   /** The http.Agents this client made, destroyed by close(). */
   private readonly agents: http.Agent[] = [];
+  /** Location lookups of this run: windows fetched at once ask for the same countries, and the answer does not change. */
+  private readonly lookups = new Map<string, Promise<XLocation[]>>();
 
   constructor(
     private readonly ctx: ClientContext,
@@ -194,7 +196,15 @@ export class XAdsClient {
 
   /** Targetable locations of one kind in one country (targeting values are opaque ids). */
   locations(locationType: 'COUNTRIES' | 'REGIONS', countryCode: string): Promise<XLocation[]> {
-    return this.list(`${locationType.toLowerCase()} of ${countryCode}`, 'targeting_criteria/locations', { location_type: locationType, country_code: countryCode }, locationSchema);
+    const key = `${locationType}:${countryCode}`;
+    let lookup = this.lookups.get(key);
+    if (!lookup) {
+      lookup = this.list(`${locationType.toLowerCase()} of ${countryCode}`, 'targeting_criteria/locations', { location_type: locationType, country_code: countryCode }, locationSchema);
+      // A failed lookup is asked again by the next window that needs it.
+      lookup.catch(() => this.lookups.delete(key));
+      this.lookups.set(key, lookup);
+    }
+    return lookup;
   }
 
   private statsQuery(r: StatsRequest): Record<string, string> {

@@ -4,15 +4,22 @@ import { nameMatcher } from '../../config/fields.ts';
 import type { CheckLine, CheckResult, Connector, ConnectorContext, FetchEvent, Session, SourceAccounts } from '../types.ts';
 import { FatalError, PayloadError, describeError } from '../../core/errors.ts';
 import { isValidTimeZone, localDate, windowDays, type DateWindow } from '../../core/dates.ts';
-import type { AccountInfo } from '../../core/records.ts';
+import { inOrder } from '../../core/in-order.ts';
+import type { AccountInfo, CampaignDay } from '../../core/records.ts';
 import { XAdsClient } from './client.ts';
 import { xAdsSourceSchema, type XAdsSourceConfig } from './config.ts';
 import { toCampaignDays } from './mapping.ts';
 import type { XAccount, XCampaign } from './payloads.ts';
-import { windowJobs } from './jobs.ts';
+import { JobSlots, windowJobs } from './jobs.ts';
 import { regionsGeo, MAX_SEGMENTED_DAYS } from './regions.ts';
 import { syncDailyTotals, type AccountWindow } from './stats.ts';
 import { targetingGeo } from './targeting.ts';
+
+/**
+ * Accounts of one window read at once: X's rate limits are per user and count requests, not
+ * requests at once, and the running-job limit is per account (kept by JobSlots).
+ */
+const ACCOUNTS_AT_ONCE = 4;
 
 /** X reports every account in America/Los_Angeles until its `timezone_switch_at`. */
 const ORIGINAL_ZONE = 'America/Los_Angeles';
@@ -54,9 +61,10 @@ async function selectCampaigns(client: XAdsClient, accountId: string, cfg: XAdsS
   });
 }
 
-/** One source run against the X Ads API: one signed client for every window. */
+/** One source run against the X Ads API: one signed client and one count of running jobs for every window. */
 class XAdsSession implements Session<XAdsAccount> {
   private client: XAdsClient | undefined;
+  private readonly jobSlots = new JobSlots();
 
   constructor(
     private readonly cfg: XAdsSourceConfig,
@@ -108,26 +116,31 @@ class XAdsSession implements Session<XAdsAccount> {
     return { ok: lines.every((l) => l.ok), lines };
   }
 
+  /** The window's accounts are read up to ACCOUNTS_AT_ONCE at a time and handed back in order. */
   async *fetch(window: DateWindow, accounts: readonly XAdsAccount[]): AsyncIterable<FetchEvent> {
+    for await (const read of inOrder(accounts, ACCOUNTS_AT_ONCE, (account) => this.readAccount(window, account))) {
+      if (!read.ok) throw read.error;
+      for (const day of read.value) yield { kind: 'day', day };
+      yield { kind: 'account_done', accountId: read.item.accountId };
+    }
+  }
+
+  /** Every campaign day of one account in the window. */
+  private async readAccount(window: DateWindow, account: XAdsAccount): Promise<CampaignDay[]> {
     const { cfg, ctx } = this;
     const client = this.api();
-    for (const account of accounts) {
-      const { accountId } = account;
-      assertAfterZoneSwitch(account, window);
-      const campaigns = await selectCampaigns(client, accountId, cfg);
-      if (campaigns.length > 0) {
-        const aw: AccountWindow = { client, ctx, cfg, accountId, zone: account.timeZone, window, campaignIds: campaigns.map((c) => c.id) };
-        const geo = cfg.geo.strategy === 'regions' ? await regionsGeo(aw) : await targetingGeo(aw);
-        // Totals last, so they are the freshest snapshot next to the jobs' geography.
-        const totals = await syncDailyTotals(aw, 'CAMPAIGN', aw.campaignIds);
-        for (const day of toCampaignDays(accountId, campaigns, totals, geo, cfg.geo.strategy)) {
-          yield { kind: 'day', day };
-        }
-        // This window's jobs are spent: a later run of the same dates must see restated numbers.
-        if (cfg.geo.strategy === 'regions') await ctx.state.delete(windowJobs(accountId, window));
-      }
-      yield { kind: 'account_done', accountId };
-    }
+    const { accountId } = account;
+    assertAfterZoneSwitch(account, window);
+    const campaigns = await selectCampaigns(client, accountId, cfg);
+    if (campaigns.length === 0) return [];
+    const aw: AccountWindow = { client, ctx, cfg, accountId, zone: account.timeZone, window, campaignIds: campaigns.map((c) => c.id), jobSlots: this.jobSlots };
+    const geo = cfg.geo.strategy === 'regions' ? await regionsGeo(aw) : await targetingGeo(aw);
+    // Totals last, so they are the freshest snapshot next to the jobs' geography.
+    const totals = await syncDailyTotals(aw, 'CAMPAIGN', aw.campaignIds);
+    const days = [...toCampaignDays(accountId, campaigns, totals, geo, cfg.geo.strategy)];
+    // This window's jobs are spent: a later run of the same dates must see restated numbers.
+    if (cfg.geo.strategy === 'regions') await ctx.state.delete(windowJobs(accountId, window));
+    return days;
   }
 
   async close(): Promise<void> {
@@ -144,6 +157,9 @@ export const xAdsConnector: Connector<XAdsSourceConfig, XAdsAccount> = {
   maxWindowDays: MAX_SEGMENTED_DAYS,
   // Impressions are final after 24 hours: re-pull the last three days.
   lookbackDays: 3,
+  // Several windows create their REGIONS jobs before any is polled; the session keeps each
+  // account within MAX_JOBS_AT_ONCE running jobs whatever the number of windows.
+  windowsAtOnce: 4,
 
   open: (cfg, ctx) => new XAdsSession(cfg, ctx),
 

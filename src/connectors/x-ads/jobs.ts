@@ -34,6 +34,8 @@ export interface JobRunOptions {
   /** First wait between status polls; it grows by half each time, up to `maxPollMs`. */
   firstPollMs?: number;
   maxPollMs?: number;
+  /** The session's job slots, when several windows may create jobs at once. */
+  slots?: JobSlots;
 }
 
 const DONE = 'SUCCESS';
@@ -65,10 +67,56 @@ function expired(job: XJob, now: Date): boolean {
 }
 
 /**
- * At most this many of our jobs run at once: the account's limit is 100 PROCESSING jobs, shared
- * with whoever else reads it; a bigger window is done in batches.
+ * At most this many of our jobs run at once per account, whatever the number of windows fetched
+ * at once: the account's limit is 100 PROCESSING jobs, shared with whoever else reads it; a bigger
+ * window is done in batches, and a window whose batch does not fit waits for another's to finish.
  */
 export const MAX_JOBS_AT_ONCE = 50;
+
+/** One per session: the job slots of each account, shared by every window the session fetches. */
+export class JobSlots {
+  private readonly used = new Map<string, number>();
+  private readonly waiting: { accountId: string; n: number; grant: () => void }[] = [];
+
+  constructor(private readonly perAccount = MAX_JOBS_AT_ONCE) {}
+
+  /** Waits until `n` more jobs of the account may run; the returned function gives them back. */
+  async take(accountId: string, n: number): Promise<() => void> {
+    if (n > this.perAccount) throw new RangeError(`${n} jobs at once exceed the ${this.perAccount} allowed per account`);
+    if (!this.fits(accountId, n) || this.waiting.some((w) => w.accountId === accountId)) {
+      await new Promise<void>((grant) => this.waiting.push({ accountId, n, grant }));
+    } else {
+      this.used.set(accountId, (this.used.get(accountId) ?? 0) + n);
+    }
+    let given = false;
+    return () => {
+      if (given) return;
+      given = true;
+      this.used.set(accountId, (this.used.get(accountId) ?? 0) - n);
+      this.grantWaiting();
+    };
+  }
+
+  private fits(accountId: string, n: number): boolean {
+    return (this.used.get(accountId) ?? 0) + n <= this.perAccount;
+  }
+
+  /** First come, first served within an account. */
+  private grantWaiting(): void {
+    const blocked = new Set<string>();
+    for (let i = 0; i < this.waiting.length; ) {
+      const w = this.waiting[i]!;
+      if (!blocked.has(w.accountId) && this.fits(w.accountId, w.n)) {
+        this.waiting.splice(i, 1);
+        this.used.set(w.accountId, (this.used.get(w.accountId) ?? 0) + w.n);
+        w.grant();
+      } else {
+        blocked.add(w.accountId);
+        i += 1;
+      }
+    }
+  }
+}
 
 /** Runs the jobs (reusing remembered ones) and returns each spec's downloaded stats by key. */
 export async function runJobs(
@@ -169,8 +217,14 @@ export async function runJobs(
   const out = new Map<string, XStats>();
   for (let i = 0; i < specs.length; i += MAX_JOBS_AT_ONCE) {
     const batch = specs.slice(i, i + MAX_JOBS_AT_ONCE);
-    for (const spec of batch) if (!idOf(spec)) await create(spec);
-    await waitFor(batch);
+    const release = (await opts.slots?.take(opts.accountId, batch.length)) ?? (() => undefined);
+    try {
+      for (const spec of batch) if (!idOf(spec)) await create(spec);
+      await waitFor(batch);
+    } finally {
+      // Done, failed or timed out: either way these jobs no longer count as ours to wait for.
+      release();
+    }
     for (const spec of batch) {
       const job = known.get(idOf(spec)!)!;
       try {

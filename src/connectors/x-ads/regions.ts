@@ -33,6 +33,7 @@ export async function regionsGeo(aw: AccountWindow): Promise<GeoSplit> {
     accountId,
     stateKey: windowJobs(accountId, window),
     timeoutMs: cfg.jobs.timeout_minutes * 60_000,
+    slots: aw.jobSlots,
   });
 
   const split = new GeoSplit();

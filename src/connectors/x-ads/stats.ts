@@ -10,6 +10,7 @@ import { PayloadError } from '../../core/errors.ts';
 import type { ConnectorContext } from '../types.ts';
 import { MAX_ENTITY_IDS, chunk, type StatsEntity, type XAdsClient } from './client.ts';
 import type { XAdsSourceConfig } from './config.ts';
+import type { JobSlots } from './jobs.ts';
 import type { XStats } from './payloads.ts';
 import { bucketDate, splitForApi, type StatsRange } from './time-windows.ts';
 
@@ -26,6 +27,8 @@ export interface AccountWindow {
   window: DateWindow;
   /** The selected campaigns of the account. */
   campaignIds: readonly string[];
+  /** The session's async-job slots, shared by the windows fetched at once. */
+  jobSlots?: JobSlots | undefined;
 }
 
 export interface StatsSegment {
