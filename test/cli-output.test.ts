@@ -4,7 +4,14 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { Store } from '../src/store/store.ts';
 import { tempDir } from './helpers/app.ts';
+
+/** `report` only reads: the database a writer would have created, empty. */
+async function emptyDatabase(file: string): Promise<string> {
+  await (await Store.open(file)).close();
+  return file;
+}
 
 const CLI = ['--import', 'tsx', 'src/cli.ts'];
 /** Each case starts pauta a few times; a shared, busy machine makes that slow. */
@@ -30,8 +37,8 @@ function pipeline(command: string) {
 }
 
 describe('a reader that closes the pipe early', SLOW, () => {
-  it('report | true: pauta stops quietly, exit 0, no EPIPE stack trace', () => {
-    const db = path.join(tempDir(), 'new.sqlite');
+  it('report | true: pauta stops quietly, exit 0, no EPIPE stack trace', async () => {
+    const db = await emptyDatabase(path.join(tempDir(), 'new.sqlite'));
     // `true` exits without reading, long before pauta has started: every write meets a closed pipe.
     const r = pipeline(`$PAUTA report --db ${db} | true`);
     expect(r.stderr).toBe('');
@@ -57,10 +64,11 @@ describe('report options', SLOW, () => {
     }
   });
 
-  it('--format csv --out DIR names the directory once, with or without a trailing slash', () => {
+  it('--format csv --out DIR names the directory once, with or without a trailing slash', async () => {
     const dir = tempDir();
+    const db = await emptyDatabase(path.join(dir, 'new.sqlite'));
     for (const out of [path.join(dir, 'a'), `${path.join(dir, 'b')}/`]) {
-      const r = pauta(['report', '--db', path.join(dir, 'new.sqlite'), '--format', 'csv', '--out', out]);
+      const r = pauta(['report', '--db', db, '--format', 'csv', '--out', out]);
       expect(r.code).toBe(0);
       const named = out.endsWith('/') ? out : `${out}/`;
       expect(r.stderr).toBe(`pauta: wrote 9 tables to ${named}\n`);
@@ -70,9 +78,9 @@ describe('report options', SLOW, () => {
     }
   });
 
-  it('--format csv --table T --out FILE writes that one table to the file, as it prints it to stdout', () => {
+  it('--format csv --table T --out FILE writes that one table to the file, as it prints it to stdout', async () => {
     const dir = tempDir();
-    const db = path.join(dir, 'new.sqlite');
+    const db = await emptyDatabase(path.join(dir, 'new.sqlite'));
     const file = path.join(dir, 'by-area.csv');
     const written = pauta(['report', '--db', db, '--as-of', '2021-11-20', '--format', 'csv', '--table', 'by_area', '--out', file]);
     expect(written.code).toBe(0);
