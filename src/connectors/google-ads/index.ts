@@ -13,6 +13,7 @@ import type { CheckLine, CheckResult, Connector, ConnectorContext, FetchEvent, S
 import type { DateWindow } from '../../core/dates.ts';
 import { isValidTimeZone } from '../../core/dates.ts';
 import { FatalError, PayloadError, describeError } from '../../core/errors.ts';
+import { inOrder } from '../../core/in-order.ts';
 import type { AccountInfo, CampaignDay } from '../../core/records.ts';
 import { readSecret } from '../../core/redact.ts';
 import { GoogleAdsClient } from './client.ts';
@@ -34,6 +35,12 @@ import {
   type GeoCounts,
   type GeoTarget,
 } from './mapping.ts';
+
+/**
+ * Customers of one window read at once: the developer token's quota counts operations, not how
+ * many run together.
+ */
+const CUSTOMERS_AT_ONCE = 4;
 
 /** A customer as a run reads it: the stored account facts, and whether it is a manager. */
 export interface GoogleAdsAccount extends AccountInfo {
@@ -208,32 +215,38 @@ class GoogleAdsSession implements Session<GoogleAdsAccount> {
     return found;
   }
 
+  /** The window's customers are read up to CUSTOMERS_AT_ONCE at a time and handed back in order. */
   async *fetch(window: DateWindow, accounts: readonly GoogleAdsAccount[]): AsyncIterable<FetchEvent> {
-    const { cfg, ctx } = this;
     const client = await this.connect();
-    for (const account of accounts) {
-      const customerId = account.accountId;
-      if (account.manager) throw managerError(customerId);
-      // Older days cannot be queried; replacing the window with nothing would erase stored rows.
-      const earliest = earliestQueryableDate(ctx.now(), account.timeZone);
-      if (window.from < earliest) {
-        yield {
-          kind: 'account_skipped',
-          accountId: customerId,
-          reason: `Google Ads keeps daily metrics for 37 months: days before ${earliest} cannot be queried, so ${window.from}..${window.to} was not read and stored rows were kept`,
-        };
+    for await (const read of inOrder(accounts, CUSTOMERS_AT_ONCE, (account) => this.readCustomer(client, window, account))) {
+      if (!read.ok) throw read.error;
+      const customerId = read.item.accountId;
+      if ('skipped' in read.value) {
+        yield { kind: 'account_skipped', accountId: customerId, reason: read.value.skipped };
         continue;
       }
-      let days: CampaignDay[];
-      try {
-        days = await readCustomerWindow(cfg, client, ctx, customerId, window);
-      } catch (error) {
-        if (!(error instanceof CustomerNotEnabledError)) throw error;
-        yield { kind: 'account_skipped', accountId: customerId, reason: error.message };
-        continue;
-      }
-      for (const day of days) yield { kind: 'day', day };
+      for (const day of read.value.days) yield { kind: 'day', day };
       yield { kind: 'account_done', accountId: customerId };
+    }
+  }
+
+  /** One customer's days in the window, or why it was not read (its stored rows are kept). */
+  private async readCustomer(client: GoogleAdsClient, window: DateWindow, account: GoogleAdsAccount): Promise<{ days: CampaignDay[] } | { skipped: string }> {
+    const { cfg, ctx } = this;
+    const customerId = account.accountId;
+    if (account.manager) throw managerError(customerId);
+    // Older days cannot be queried; replacing the window with nothing would erase stored rows.
+    const earliest = earliestQueryableDate(ctx.now(), account.timeZone);
+    if (window.from < earliest) {
+      return {
+        skipped: `Google Ads keeps daily metrics for 37 months: days before ${earliest} cannot be queried, so ${window.from}..${window.to} was not read and stored rows were kept`,
+      };
+    }
+    try {
+      return { days: await readCustomerWindow(cfg, client, ctx, customerId, window) };
+    } catch (error) {
+      if (!(error instanceof CustomerNotEnabledError)) throw error;
+      return { skipped: error.message };
     }
   }
 
