@@ -59,18 +59,26 @@ export function faultsOf(platform: string, kind?: FaultKind): FaultInfo[] {
 
 const KNOWN = new Set<string>(FAULTS.map((f) => f.name));
 
+/**
+ * A fault may be narrowed to one target with a suffix after a colon (`dv360.report_failed:2021-10-02`:
+ * the report of the range starting that day); the name before it must be known.
+ */
+function isKnown(name: string): boolean {
+  return KNOWN.has(name.split(':', 1)[0]!);
+}
+
 /** Faults armed on one sandbox: `arm(name, times)`, then the route that produces it `take`s one. */
 export class Faults {
   private readonly armed = new Map<string, number>();
 
   arm(name: FaultName | (string & {}), times = 1): void {
-    if (!KNOWN.has(name)) throw new UsageError(`unknown sandbox fault "${name}"; known: ${[...KNOWN].join(', ')}`);
+    if (!isKnown(name)) throw new UsageError(`unknown sandbox fault "${name}"; known: ${[...KNOWN].join(', ')}`);
     if (!Number.isInteger(times) || times < 1) throw new UsageError(`sandbox fault ${name}: times must be a whole number ≥ 1, got ${times}`);
     this.armed.set(name, (this.armed.get(name) ?? 0) + times);
   }
 
   take(name: FaultName | (string & {})): boolean {
-    if (!KNOWN.has(name)) throw new Error(`sandbox route takes unknown fault "${name}" (add it to FAULTS)`);
+    if (!isKnown(name)) throw new Error(`sandbox route takes unknown fault "${name}" (add it to FAULTS)`);
     const n = this.armed.get(name) ?? 0;
     if (n <= 0) return false;
     if (n === 1) this.armed.delete(name);
