@@ -91,6 +91,8 @@ export interface SourceRunResult {
   failedWindows?: FailedWindow[] | undefined;
   /** Windows never fetched because the source stopped (a permanent failure or a shutdown). */
   notFetched?: DateWindow[] | undefined;
+  /** Fetches of a window (or of the accounts) that failed for a transient cause and were made again. */
+  retries?: number | undefined;
 }
 
 export interface FailedWindow {
@@ -269,6 +271,7 @@ export class Runner {
         ...this.windowRetryDeps(),
         onAttemptFailed: async (f) => {
           if (f.retryInMs === undefined) return;
+          result.retries = (result.retries ?? 0) + 1;
           const message = `source ${cfg.id}: reading the accounts, attempt ${f.attempt} of ${f.attempts} failed: ${redact(describeError(f.error))}; read again in ${Math.round(f.retryInMs / 1000)} s`;
           log.warn({ attempt: f.attempt, attempts: f.attempts, waitMs: f.retryInMs }, message);
           await store.logRun({ runId, sourceId: cfg.id, trigger, status: 'retried', error: message, startedAt, finishedAt: this.now().toISOString() });
@@ -294,7 +297,10 @@ export class Runner {
         result.error = `source ${cfg.id}: the lease was taken over by another process after ${result.windowsDone} of ${plan.windows.length} window(s); the next run goes on from the cursor`;
         stopWith(index);
       };
-      const fetchOne = (window: DateWindow) => this.fetchWindowRetrying(session!, connector.platform, window, found, { runId, sourceId: cfg.id, trigger, log });
+      const fetchOne = (window: DateWindow) =>
+        this.fetchWindowRetrying(session!, connector.platform, window, found, { runId, sourceId: cfg.id, trigger, log }, () => {
+          result.retries = (result.retries ?? 0) + 1;
+        });
 
       for (const [index, window] of plan.windows.entries()) {
         current = index;
@@ -455,6 +461,7 @@ export class Runner {
     window: DateWindow,
     found: SourceAccounts,
     run: { runId: string; sourceId: string; trigger: string; log: Logger },
+    onRetry: () => void,
   ) {
     let attemptStarted = this.now().toISOString();
     return fetchWindowWithRetry(
@@ -466,6 +473,7 @@ export class Runner {
         ...this.windowRetryDeps(),
         onAttemptFailed: async (f: WindowAttemptFailure) => {
           if (f.retryInMs === undefined) return;
+          onRetry();
           const message = `source ${run.sourceId}, window ${window.from}..${window.to} attempt ${f.attempt} of ${f.attempts} failed: ${redact(describeError(f.error))}; fetched again in ${Math.round(f.retryInMs / 1000)} s`;
           run.log.warn({ window, attempt: f.attempt, attempts: f.attempts, waitMs: f.retryInMs }, message);
           await this.deps.store.logRun({ ...run, window, status: 'retried', error: message, startedAt: attemptStarted, finishedAt: this.now().toISOString() });
