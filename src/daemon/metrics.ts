@@ -9,6 +9,10 @@ interface SourceCounters {
   rows: number;
   requests: number;
   failures: number;
+  /** Window fetches made again after a transient failure. */
+  retries: number;
+  /** Windows that failed all their attempts (or a permanent cause). */
+  failedWindows: number;
   runs: Map<string, number>;
 }
 
@@ -30,7 +34,7 @@ export class DaemonMetrics {
   private counters(sourceId: string): SourceCounters {
     let c = this.sources.get(sourceId);
     if (!c) {
-      c = { rows: 0, requests: 0, failures: 0, runs: new Map() };
+      c = { rows: 0, requests: 0, failures: 0, retries: 0, failedWindows: 0, runs: new Map() };
       this.sources.set(sourceId, c);
     }
     return c;
@@ -44,6 +48,8 @@ export class DaemonMetrics {
       c.rows += r.rows;
       c.requests += r.requests;
       if (r.status === 'failed') c.failures += 1;
+      c.retries += r.retries ?? 0;
+      c.failedWindows += (r.failedWindows ?? []).filter((f) => f.kind !== 'interrupted').length;
       c.runs.set(r.status, (c.runs.get(r.status) ?? 0) + 1);
     }
   }
@@ -86,6 +92,10 @@ export class DaemonMetrics {
       ids.map((id) => sample('pauta_requests_total', { source: id }, this.counters(id).requests)));
     family('pauta_run_failures_total', 'counter', 'Scheduled runs of the source that failed.',
       ids.map((id) => sample('pauta_run_failures_total', { source: id }, this.counters(id).failures)));
+    family('pauta_window_retries_total', 'counter', 'Windows fetched again within a run after a transient failure.',
+      ids.map((id) => sample('pauta_window_retries_total', { source: id }, this.counters(id).retries)));
+    family('pauta_windows_failed_total', 'counter', 'Windows that did not commit after all their attempts; later windows went on.',
+      ids.map((id) => sample('pauta_windows_failed_total', { source: id }, this.counters(id).failedWindows)));
     family('pauta_source_runs_total', 'counter', 'Scheduled runs of the source by result (ok, failed, busy, interrupted).',
       ids.flatMap((id) => [...this.counters(id).runs].map(([status, n]) => sample('pauta_source_runs_total', { source: id, status }, n))));
     family('pauta_daemon_ticks_total', 'counter', 'Scheduled runs started by this process.', [sample('pauta_daemon_ticks_total', {}, this.ticks)]);

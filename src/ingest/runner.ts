@@ -93,6 +93,8 @@ export interface SourceRunResult {
   failedWindows?: FailedWindow[] | undefined;
   /** Windows never fetched because the source stopped (a permanent failure or a shutdown). */
   notFetched?: DateWindow[] | undefined;
+  /** Fetches of a window (or of the accounts) that failed for a transient cause and were made again. */
+  retries?: number | undefined;
 }
 
 export interface FailedWindow {
@@ -312,6 +314,7 @@ export class Runner {
         ...this.windowRetryDeps(signal),
         onAttemptFailed: async (f) => {
           if (f.retryInMs === undefined) return;
+          result.retries = (result.retries ?? 0) + 1;
           const message = `source ${cfg.id}: reading the accounts, attempt ${f.attempt} of ${f.attempts} failed: ${redact(describeError(f.error))}; read again in ${Math.round(f.retryInMs / 1000)} s`;
           log.warn({ attempt: f.attempt, attempts: f.attempts, waitMs: f.retryInMs }, message);
           await store.logRun({ runId, sourceId: cfg.id, trigger, status: 'retried', error: message, startedAt, finishedAt: this.now().toISOString() });
@@ -343,7 +346,10 @@ export class Runner {
       const fetchOne = (window: DateWindow, index: number) => {
         const meter: WindowMeter = { startedMs: this.clockMs(), startedAt: this.now().toISOString(), requests: 0 };
         meters.set(index, meter);
-        return currentWindow.run(meter, () => this.fetchWindowRetrying(opened, connector.platform, window, found, signal, { runId, sourceId: cfg.id, trigger, log }));
+        return currentWindow.run(meter, () => this.fetchWindowRetrying(opened, connector.platform, window, found, signal, { runId, sourceId: cfg.id, trigger, log }, () => {
+            result.retries = (result.retries ?? 0) + 1;
+          }),
+        );
       };
       // A shutdown starts no window; one read in full despite it is still committed.
       const interruptedAt = (index: number): boolean => {
@@ -520,6 +526,7 @@ export class Runner {
     found: SourceAccounts,
     signal: AbortSignal,
     run: { runId: string; sourceId: string; trigger: string; log: Logger },
+    onRetry: () => void,
   ) {
     let attemptStarted = this.now().toISOString();
     return fetchWindowWithRetry(
@@ -531,6 +538,7 @@ export class Runner {
         ...this.windowRetryDeps(signal),
         onAttemptFailed: async (f: WindowAttemptFailure) => {
           if (f.retryInMs === undefined) return;
+          onRetry();
           const message = `source ${run.sourceId}, window ${window.from}..${window.to} attempt ${f.attempt} of ${f.attempts} failed: ${redact(describeError(f.error))}; fetched again in ${Math.round(f.retryInMs / 1000)} s`;
           run.log.warn({ window, attempt: f.attempt, attempts: f.attempts, waitMs: f.retryInMs }, message);
           await this.deps.store.logRun({ ...run, window, status: 'retried', error: message, startedAt: attemptStarted, finishedAt: this.now().toISOString() });

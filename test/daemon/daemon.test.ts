@@ -2,7 +2,7 @@
 // downtime, a failing source retried at the next tick while the others go on, a shutdown in the
 // middle of a window, and no overlapping ticks.
 import { afterEach, describe, expect, it } from 'vitest';
-import { FatalError, QuotaExhaustedError } from '../../src/core/errors.ts';
+import { FatalError, QuotaExhaustedError, TransientError } from '../../src/core/errors.ts';
 import { eachDate } from '../../src/core/dates.ts';
 import { snapshot } from '../helpers/app.ts';
 import { steadyCampaign } from '../helpers/fake-connector.ts';
@@ -83,6 +83,28 @@ describe('daemon tick', () => {
     expect(await daemon.missedRun(w.clock.now())).toEqual({ due: new Date('2021-09-30T12:30:00Z'), sources: ['alpha', 'beta'] });
     const report = await daemon.catchUp();
     expect(statuses(report?.results)).toEqual([['alpha', 'ok'], ['beta', 'ok']]);
+  });
+
+  it('a transient blip inside a tick costs nothing: the window is fetched again in the same tick, and /metrics counts it', async () => {
+    w = await world();
+    const daemon = daemonFor(w);
+    await daemon.tick();
+    w.clock.set('2021-10-02T12:30:00Z');
+    let blips = 0;
+    w.fake.onDate = (account, date) => {
+      if (account === '111' && date === '2021-10-01' && blips < 1) {
+        blips += 1;
+        throw new TransientError('HTTP 503 after the request retries');
+      }
+    };
+    const report = await daemon.tick();
+    expect(statuses(report?.results)).toEqual([['alpha', 'ok'], ['beta', 'ok']]);
+    expect(report!.results[0]!.retries).toBe(1);
+    expect(await w.store.getCursor('alpha')).toBe('2021-10-01');
+    const text = daemon.metrics.render([], {});
+    expect(text).toContain('pauta_window_retries_total{source="alpha"} 1');
+    expect(text).toContain('pauta_windows_failed_total{source="alpha"} 0');
+    expect(text).toContain('pauta_run_failures_total{source="alpha"} 0');
   });
 
   it('a failing source is reported and retried at the next tick, the others go on', async () => {
