@@ -1,7 +1,8 @@
 // Windows fetched at once against the loopback sandbox, whose DV360 reports and X jobs take three
 // polls: a Sept–Dec backfill that starts several reports (creates several windows' jobs) before
 // the first is read stores exactly what the one-window-at-a-time backfill stores, commits in
-// window order, and a failed window stops the cursor before it however far the others got.
+// window order, and a window that still fails after its retries holds the cursor before it
+// however far the others got.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -107,22 +108,33 @@ describe.each(['dv360', 'x-ads'])('a %s backfill with several windows at once', 
 });
 
 describe('a failed window among windows fetched at once', () => {
-  it('keeps the windows before it, stores nothing after it, and the cursor stops before it', async () => {
+  it('is fetched again; still failing, it is left out, the windows around it are stored, and the cursor stops before it', async () => {
     const windows = planBackfill({ from: SIM_PERIOD.from, to: SIM_PERIOD.to, lastComplete: SIM_PERIOD.to, maxWindowDays: 31 }).windows;
     expect(windows.length).toBe(4);
-    const [first, second, third] = windows as [typeof windows[0], typeof windows[0], typeof windows[0]];
-    // The second window's report FAILED on Google's side; the first is slow (four more polls), so
-    // the third is read before the first is.
-    const b = await backfill('dv360', 4, [`dv360.report_failed:${second.from}`, 'dv360.slow_report']);
+    const [first, second, third, fourth] = windows as [typeof windows[0], typeof windows[0], typeof windows[0], typeof windows[0]];
+    // The second window's report FAILED on Google's side at each of its three attempts; the first
+    // is slow (four more polls), so the third is read before the first is.
+    const failedReport = `dv360.report_failed:${second.from}`;
+    const b = await backfill('dv360', 4, [failedReport, failedReport, failedReport, 'dv360.slow_report']);
     expect(b.result.status).toBe('failed');
-    expect(b.result.windowsDone).toBe(1);
+    expect(b.result.windowsDone).toBe(3);
+    expect(b.result.failedWindows?.map((f) => [f.window, f.kind, f.attempts])).toEqual([[second, 'transient', 3]]);
     expect(b.result.error).toContain(`window ${second.from}..${second.to} failed`);
     expect(b.result.error).toContain('FAILED on Google');
     expect(await b.store.getCursor('dv360')).toBe(first.to);
-    expect((await runLog(b.store)).map((r) => `${r.window_from} ${r.status}`)).toEqual([`${first.from} ok`, `${second.from} failed`]);
+    const log = (await runLog(b.store)).map((r) => `${r.window_from} ${r.status}`);
+    expect(log.filter((l) => l.startsWith(second.from))).toEqual([`${second.from} retried`, `${second.from} retried`, `${second.from} failed`]);
+    expect(log.filter((l) => l.endsWith(' ok'))).toEqual([first, third, fourth].map((w) => `${w.from} ok`));
+    const inSecond = await b.store.db
+      .selectFrom('campaign_days')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('date', '>=', second.from)
+      .where('date', '<=', second.to)
+      .executeTakeFirstOrThrow();
+    expect(Number(inSecond.n)).toBe(0);
     const stored = await b.store.db.selectFrom('campaign_days').select((eb) => [eb.fn.min('date').as('first'), eb.fn.max('date').as('last')]).executeTakeFirstOrThrow();
-    expect(stored).toEqual({ first: first.from, last: first.to });
-    // The third window's report was read before the first's, and still not committed.
+    expect(stored).toEqual({ first: first.from, last: fourth.to });
+    // The third window's report was read before the first's, and committed after it.
     const runs = b.requests.filter((r) => r.method === 'POST' && r.url.pathname.endsWith(':run')).map((r) => r.body.toString('utf8'));
     const startMonth = (w: { from: string }) => `"customStartDate":{"year":${Number(w.from.slice(0, 4))},"month":${Number(w.from.slice(5, 7))},"day":${Number(w.from.slice(8))}}`;
     const reportOf = (w: { from: string }) => runs.findIndex((body) => body.includes(startMonth(w)));
@@ -131,6 +143,6 @@ describe('a failed window among windows fetched at once', () => {
     const downloads = b.requests.filter((r) => r.url.pathname.startsWith('/downloads/dv360/')).map((r) => Number(r.url.pathname.split('/').at(-1)!.replace('.csv', '')));
     const firstReportId = Math.min(...downloads);
     expect(downloads.indexOf(firstReportId + reportOf(third))).toBeLessThan(downloads.indexOf(firstReportId));
-    expect(b.windows.map((e) => `${e.window.from} ${e.status}`)).toEqual([`${first.from} ok`, `${second.from} failed`]);
+    expect(b.windows.map((e) => `${e.window.from} ${e.status}`)).toEqual([first, second, third, fourth].map((w) => `${w.from} ${w === second ? 'failed' : 'ok'}`));
   }, 120_000);
 });

@@ -36,10 +36,11 @@ export interface PlatformHarness {
   close(): Promise<void>;
 }
 
-export async function platformHarness(platform: SimPlatform, maxWindowDays?: number): Promise<PlatformHarness> {
+/** `settings`: more keys of the source's config entry (e.g. `windows_at_once`). */
+export async function platformHarness(platform: SimPlatform, maxWindowDays?: number, settings: Record<string, unknown> = {}): Promise<PlatformHarness> {
   const sandbox = await startSandbox();
   const { source, env } = platformSource(platform, sandbox.baseUrl, maxWindowDays);
-  const config = sandboxConfig([source]);
+  const config = sandboxConfig([{ ...source, ...settings }]);
   const store = await openTestStore();
   await store.syncTargets(targetAssignment(config.targets));
   return {

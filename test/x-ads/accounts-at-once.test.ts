@@ -32,8 +32,8 @@ function accountScope(account: typeof LA | typeof MADRID) {
   const totalsQuery = statsQuery('CAMPAIGN', [r.campaign], r.start, r.end);
   return accountAndCampaigns(account, account === LA ? 'campaign-single.json' : 'campaign-madrid.json')
     .post(`/12/stats/jobs/accounts/${account}`).query(jobQuery).reply(200, { request: { params: jobQuery }, data: jobObject(r.job, 'PROCESSING', jobQuery, account) })
-    .get(`/12/stats/jobs/accounts/${account}`).query({ job_ids: r.job }).reply(200, listed('PROCESSING'))
-    .get(`/12/stats/jobs/accounts/${account}`).query({ job_ids: r.job }).reply(200, listed('SUCCESS'))
+    .get(`/12/stats/jobs/accounts/${account}`).query({ job_ids: r.job, count: '1000' }).reply(200, listed('PROCESSING'))
+    .get(`/12/stats/jobs/accounts/${account}`).query({ job_ids: r.job, count: '1000' }).reply(200, listed('SUCCESS'))
     .get(`/12/stats/accounts/${account}`).query(totalsQuery).reply(200, statsBody(totalsQuery, 2, [{ id: r.campaign, impressions: [100, 200] }]));
 }
 
