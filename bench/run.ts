@@ -3,6 +3,7 @@
 import { benchDv360Report } from './dv360-report.ts';
 import { benchImportSends } from './import-sends.ts';
 import { benchSandboxWindows } from './sandbox-windows.ts';
+import { benchStartup } from './startup.ts';
 import { benchStore } from './store.ts';
 
 const benches: [string, () => Promise<string[]>][] = [
@@ -10,9 +11,13 @@ const benches: [string, () => Promise<string[]>][] = [
   ['dv360 report', benchDv360Report],
   ['window size', benchSandboxWindows],
   ['import-sends', benchImportSends],
+  ['start-up', benchStartup],
 ];
 
+// `npm run bench -- start-up store` runs only the benchmarks named.
+const only = process.argv.slice(2);
 for (const [name, run] of benches) {
+  if (only.length > 0 && !only.includes(name)) continue;
   const lines = await run();
   process.stdout.write(`${lines.map((l) => `[${name}] ${l}`).join('\n')}\n`);
 }

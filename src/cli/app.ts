@@ -1,14 +1,16 @@
 // What every command needs: the config, the database, a logger and the connectors. Errors a
 // person can fix (config, arguments) exit 2; a failed source exits 1.
+// Only what defining the commands needs is imported here; `openApp` loads the rest when a command
+// runs, so `pauta --help` or a usage error starts without the store, the config parser or the
+// platform clients (docs/ARCHITECTURE.md, "Build and start-up").
 import type { Command } from 'commander';
+import type { ConnectorRegistry, PautaConfig } from '../config/load.ts';
+import { DEFAULT_DB_PATH, resolveConfigPath } from '../config/paths.ts';
 import { UsageError, describeError } from '../core/errors.ts';
-import { createLogger, type Logger } from '../core/log.ts';
+import type { Logger } from '../core/log.ts';
 import { redact } from '../core/redact.ts';
 import { terminalLines } from '../core/terminal-text.ts';
-import { defaultRegistry } from '../connectors/index.ts';
-import { DEFAULT_DB_PATH, loadConfig, resolveConfigPath, type ConnectorRegistry, type PautaConfig } from '../config/load.ts';
-import { targetAssignment } from '../indicators/targets.ts';
-import { Store, databaseError } from '../store/store.ts';
+import type { Store } from '../store/store.ts';
 
 export interface GlobalOptions {
   config?: string;
@@ -38,6 +40,13 @@ export async function openApp(
   opts: GlobalOptions,
   overrides: { registry?: ConnectorRegistry; config?: PautaConfig; dbPath?: string; log?: Logger; source?: string | undefined } = {},
 ): Promise<App> {
+  const [{ defaultRegistry }, { loadConfig }, { createLogger }, { targetAssignment }, { Store, databaseError }] = await Promise.all([
+    import('../connectors/index.ts'),
+    import('../config/load.ts'),
+    import('../core/log.ts'),
+    import('../indicators/targets.ts'),
+    import('../store/store.ts'),
+  ]);
   const registry = overrides.registry ?? defaultRegistry();
   const config = overrides.config ?? loadConfig(resolveConfigPath(opts.config), registry);
   const log = overrides.log ?? createLogger({ level: logLevel(opts) });

@@ -4,7 +4,6 @@ import { describeError } from '../core/errors.ts';
 import { redact } from '../core/redact.ts';
 import { terminalText } from '../core/terminal-text.ts';
 import type { CheckResult } from '../connectors/types.ts';
-import { makeContext } from '../ingest/runner.ts';
 import { EXIT, action, globalOptions, openApp } from './app.ts';
 
 /** One source's result; names and messages come from the platform, so their controls are escaped. */
@@ -22,6 +21,7 @@ export function registerCheckCommand(program: Command): void {
     .action(
       action(async (opts: { source?: string }, cmd: Command) => {
         const app = await openApp(globalOptions(cmd), { source: opts.source });
+        const { makeContext } = await import('../ingest/runner.ts');
         let ok = true;
         try {
           process.stdout.write(`config ${terminalText(app.config.file)}: ok (${app.config.sources.length} source(s), ${app.config.targets.length} target(s))\n`);

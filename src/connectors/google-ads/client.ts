@@ -12,7 +12,7 @@
 import { pipeline } from 'node:stream';
 import type { Readable } from 'node:stream';
 import type { Customer, GoogleAdsApi } from 'google-ads-api';
-import { OAuth2Client } from 'google-auth-library';
+import type { OAuth2Client } from 'google-auth-library';
 import type { ConnectorContext } from '../types.ts';
 import type { Logger } from '../../core/log.ts';
 import { classifyGoogleAdsError, classifyOAuthError, type CredentialNames } from './errors.ts';
@@ -67,29 +67,27 @@ export function rebaseUrl(url: string, apiUrl: string | undefined): string {
 }
 
 export class GoogleAdsClient {
-  private readonly oauth: OAuth2Client;
-
   private constructor(
     private readonly api: GoogleAdsApi,
+    private readonly oauth: OAuth2Client,
     private readonly settings: GoogleAdsClientSettings,
-  ) {
-    this.oauth = new OAuth2Client({
+  ) {}
+
+  /** google-ads-api loads every v25 proto (about two seconds): only when a source is read. */
+  static async create(settings: GoogleAdsClientSettings): Promise<GoogleAdsClient> {
+    const [{ GoogleAdsApi }, { OAuth2Client }] = await Promise.all([import('google-ads-api'), import('google-auth-library')]);
+    const oauth = new OAuth2Client({
       clientId: settings.clientId,
       clientSecret: settings.clientSecret,
       ...(settings.tokenUrl ? { endpoints: { oauth2TokenUrl: settings.tokenUrl } } : {}),
     });
-    this.oauth.setCredentials({ refresh_token: settings.refreshToken });
-  }
-
-  /** google-ads-api loads every v25 proto (about two seconds): only when a source is read. */
-  static async create(settings: GoogleAdsClientSettings): Promise<GoogleAdsClient> {
-    const { GoogleAdsApi } = await import('google-ads-api');
+    oauth.setCredentials({ refresh_token: settings.refreshToken });
     const api = new GoogleAdsApi({
       client_id: settings.clientId,
       client_secret: settings.clientSecret,
       developer_token: settings.developerToken,
     });
-    return new GoogleAdsClient(api, settings);
+    return new GoogleAdsClient(api, oauth, settings);
   }
 
   get names(): CredentialNames {
