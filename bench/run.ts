@@ -6,6 +6,7 @@ import { benchPostgresWorkers } from './postgres-workers.ts';
 import { benchPipelinedBackfill } from './pipelined-backfill.ts';
 import { benchSandboxWindows } from './sandbox-windows.ts';
 import { benchSoak } from './soak.ts';
+import { benchStartup } from './startup.ts';
 import { benchStore } from './store.ts';
 
 const benches: [string, () => Promise<string[]>][] = [
@@ -16,9 +17,13 @@ const benches: [string, () => Promise<string[]>][] = [
   ['import-sends', benchImportSends],
   ['postgres workers', benchPostgresWorkers],
   ['soak', benchSoak],
+  ['start-up', benchStartup],
 ];
 
+// `npm run bench -- start-up store` runs only the benchmarks named.
+const only = process.argv.slice(2);
 for (const [name, run] of benches) {
+  if (only.length > 0 && !only.includes(name)) continue;
   const lines = await run();
   process.stdout.write(`${lines.map((l) => `[${name}] ${l}`).join('\n')}\n`);
 }

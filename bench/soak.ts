@@ -20,7 +20,7 @@ const TICKS = Number(process.env.PAUTA_SOAK_TICKS ?? 300);
 const WARMUP = Math.min(30, Math.floor(TICKS / 5));
 
 async function sandboxProcess(): Promise<{ baseUrl: string; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, ['bin/pauta.mjs', 'sandbox', '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['dist/cli.js', 'sandbox', '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout! });
   for await (const line of lines) {
     const m = /sandbox listening on (http:\/\/\S+)/.exec(line);

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 // pauta's command line. Each command lives in src/cli/; this file only assembles them.
 import { Command, CommanderError } from 'commander';
 import { EXIT } from './cli/app.ts';

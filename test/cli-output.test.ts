@@ -6,6 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Store } from '../src/store/store.ts';
 import { tempDir } from './helpers/app.ts';
+import { PAUTA } from './helpers/cli.ts';
 
 /** `report` only reads: the database a writer would have created, empty. */
 async function emptyDatabase(file: string): Promise<string> {
@@ -13,12 +14,11 @@ async function emptyDatabase(file: string): Promise<string> {
   return file;
 }
 
-const CLI = ['--import', 'tsx', 'src/cli.ts'];
 /** Each case starts pauta a few times; a shared, busy machine makes that slow. */
 const SLOW = { timeout: 180_000 };
 
 function pauta(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [...CLI, ...args], {
+  const r = spawnSync(process.execPath, [...PAUTA, ...args], {
     encoding: 'utf8',
     env: { ...process.env, PAUTA_LOG_LEVEL: 'warn', ...env },
     timeout: 60_000,
@@ -30,7 +30,7 @@ function pauta(args: string[], env: Record<string, string> = {}) {
 function pipeline(command: string) {
   const r = spawnSync('bash', ['--norc', '--noprofile', '-c', `${command}; echo "pauta exit \${PIPESTATUS[0]}"`], {
     encoding: 'utf8',
-    env: { ...process.env, PAUTA_LOG_LEVEL: 'warn', PAUTA: [process.execPath, ...CLI].join(' ') },
+    env: { ...process.env, PAUTA_LOG_LEVEL: 'warn', PAUTA: [process.execPath, ...PAUTA].join(' ') },
     timeout: 60_000,
   });
   return { stdout: r.stdout, stderr: r.stderr };

@@ -5,9 +5,10 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Store } from '../src/store/store.ts';
 import { tempDir } from './helpers/app.ts';
+import { PAUTA } from './helpers/cli.ts';
 
 function pauta(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
+  const r = spawnSync(process.execPath, [...PAUTA, ...args], {
     encoding: 'utf8',
     env: { ...process.env, PAUTA_LOG_LEVEL: 'warn', ...env },
     timeout: 60_000,

@@ -10,8 +10,8 @@ import { readmeBlocks, readmeScript, runnableBlocks, type ReadmeBlock } from './
 import { tempDir } from './helpers/app.ts';
 
 const PROJECT = path.resolve(import.meta.dirname, '..');
-/** What the CLI needs from the checkout, shared read-only; `dist` once there is a build. */
-const LINKED = ['node_modules', 'src', 'bin', 'dist', 'package.json', 'package-lock.json', 'tsconfig.json'];
+/** What the CLI needs from the checkout, shared read-only: the build in dist/ and its packages. */
+const LINKED = ['node_modules', 'src', 'dist', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json'];
 /** Copied, so an example can never change the checkout's own. */
 const COPIED = ['config', 'examples'];
 /** Only what a person's terminal would have: no PAUTA_* variables, no credentials, no npm_* of the test run. */
@@ -80,7 +80,7 @@ describe('README examples: run', { timeout: 900_000 }, () => {
 
     const work = scratchProject();
     const env = terminalEnv();
-    const demo = spawnSync(process.execPath, ['bin/pauta.mjs', 'demo'], { cwd: work, env, encoding: 'utf8', timeout: 600_000 });
+    const demo = spawnSync(process.execPath, ['dist/cli.js', 'demo'], { cwd: work, env, encoding: 'utf8', timeout: 600_000 });
     expect(demo.stderr).toBe('');
     expect(demo.status).toBe(0);
     expect(existsSync(path.join(work, 'data/demo.sqlite'))).toBe(true);

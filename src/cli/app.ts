@@ -1,18 +1,19 @@
 // What every command needs: the config, the database, a logger and the connectors. Errors a
 // person can fix (config, arguments) exit 2; a failed source exits 1.
+// Only what defining the commands needs is imported here; `openApp` loads the rest when a command
+// runs, so `pauta --help` or a usage error starts without the store, the config parser or the
+// platform clients (docs/ARCHITECTURE.md, "Build and start-up").
 import type { Command } from 'commander';
+import type { ConnectorRegistry, PautaConfig } from '../config/load.ts';
+import { DEFAULT_DB_PATH, resolveConfigPath } from '../config/paths.ts';
 import { UsageError, describeError } from '../core/errors.ts';
-import { createLogger, type Logger } from '../core/log.ts';
+import type { Logger } from '../core/log.ts';
 import { redact } from '../core/redact.ts';
 import { terminalLines } from '../core/terminal-text.ts';
-import { defaultRegistry } from '../connectors/index.ts';
-import { DEFAULT_DB_PATH, loadConfig, resolveConfigPath, type ConnectorRegistry, type PautaConfig } from '../config/load.ts';
 import { existsSync } from 'node:fs';
-import { targetAssignment } from '../indicators/targets.ts';
-import { syncMessagingSchedule } from '../messaging/schedule.ts';
-import { isPostgresUrl, urlHasPassword } from '../store/engine.ts';
-import { BUSY_TIMEOUT_MS, busyError, describeLockHolder } from '../store/sqlite-open.ts';
-import { DatabaseBusyError, Store, databaseError, isBusy } from '../store/store.ts';
+import { DatabaseBusyError, isBusy } from '../store/errors.ts';
+import { isPostgresUrl, urlHasPassword } from '../store/location.ts';
+import type { Store } from '../store/store.ts';
 
 export interface GlobalOptions {
   config?: string;
@@ -60,6 +61,14 @@ export async function openApp(
     access?: 'write' | 'read' | 'read-or-empty';
   } = {},
 ): Promise<App> {
+  const [{ defaultRegistry }, { loadConfig }, { createLogger }, { targetAssignment }, { syncMessagingSchedule }, { Store, databaseError }] = await Promise.all([
+    import('../connectors/index.ts'),
+    import('../config/load.ts'),
+    import('../core/log.ts'),
+    import('../indicators/targets.ts'),
+    import('../messaging/schedule.ts'),
+    import('../store/store.ts'),
+  ]);
   const registry = overrides.registry ?? defaultRegistry();
   const config = overrides.config ?? loadConfig(resolveConfigPath(opts.config), registry);
   const log = overrides.log ?? createLogger({ level: logLevel(opts) });
@@ -79,7 +88,7 @@ export async function openApp(
     await syncMessagingSchedule(store, config.messaging);
   } catch (e) {
     await store.close();
-    throw isPostgresUrl(dbPath) ? databaseError(store.file, e) : busyError(dbPath, e);
+    throw isPostgresUrl(dbPath) ? databaseError(store.file, e) : (await import('../store/sqlite-open.ts')).busyError(dbPath, e);
   }
   return { config, store, log, registry, dbPath: store.file };
 }
@@ -109,9 +118,10 @@ export const EXIT = { ok: 0, sourceFailed: 1, usage: 2, databaseBusy: 3 } as con
 let openedDatabase: string | undefined;
 
 /** A write that timed out on the lock, anywhere in a command, said with the lock's holder. */
-function asBusyError(error: unknown): DatabaseBusyError | undefined {
+async function asBusyError(error: unknown): Promise<DatabaseBusyError | undefined> {
   if (error instanceof DatabaseBusyError) return error;
   if (!isBusy(error) || openedDatabase === undefined) return undefined;
+  const { BUSY_TIMEOUT_MS, describeLockHolder } = await import('../store/sqlite-open.ts');
   return new DatabaseBusyError(openedDatabase, describeLockHolder(openedDatabase), BUSY_TIMEOUT_MS);
 }
 
@@ -122,7 +132,7 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<number |
       const code = await fn(...args);
       process.exitCode = code ?? EXIT.ok;
     } catch (caught) {
-      const busy = asBusyError(caught);
+      const busy = await asBusyError(caught);
       const error = busy ?? caught;
       process.stderr.write(`pauta: ${terminalLines(redact(describeError(error)))}\n`);
       process.exitCode = busy ? EXIT.databaseBusy : error instanceof UsageError ? EXIT.usage : EXIT.sourceFailed;

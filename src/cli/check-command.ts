@@ -4,11 +4,8 @@ import { describeError } from '../core/errors.ts';
 import { redact } from '../core/redact.ts';
 import { terminalText } from '../core/terminal-text.ts';
 import type { CheckResult } from '../connectors/types.ts';
-import { loadConfig, resolveConfigPath } from '../config/load.ts';
-import { defaultRegistry } from '../connectors/index.ts';
-import { createLogger } from '../core/log.ts';
+import { resolveConfigPath } from '../config/paths.ts';
 import type { SourceState } from '../core/records.ts';
-import { makeContext } from '../ingest/runner.ts';
 import { EXIT, action, checkSourceOption, globalOptions, logLevel } from './app.ts';
 
 /**
@@ -39,6 +36,12 @@ export function registerCheckCommand(program: Command): void {
     .action(
       action(async (opts: { source?: string }, cmd: Command) => {
         const global = globalOptions(cmd);
+        const [{ defaultRegistry }, { loadConfig }, { createLogger }, { makeContext }] = await Promise.all([
+          import('../connectors/index.ts'),
+          import('../config/load.ts'),
+          import('../core/log.ts'),
+          import('../ingest/runner.ts'),
+        ]);
         const registry = defaultRegistry();
         const config = loadConfig(resolveConfigPath(global.config), registry);
         checkSourceOption(config, opts.source);

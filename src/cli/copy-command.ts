@@ -3,22 +3,20 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError } from '../core/errors.ts';
-import { defaultRegistry } from '../connectors/index.ts';
-import { DEFAULT_DB_PATH, loadConfig, resolveConfigPath } from '../config/load.ts';
-import { copyStore } from '../store/copy.ts';
-import { isPostgresUrl, urlHasPassword } from '../store/engine.ts';
-import { Store } from '../store/store.ts';
+import { DEFAULT_DB_PATH, resolveConfigPath } from '../config/paths.ts';
+import { isPostgresUrl, urlHasPassword } from '../store/location.ts';
 import { action, globalOptions } from './app.ts';
 
 /** The store to copy: --from, else --db, $PAUTA_DB, the config's database, the default file. */
-function sourceLocation(from: string | undefined, cmd: Command): string {
+async function sourceLocation(from: string | undefined, cmd: Command): Promise<string> {
   if (from !== undefined) return from;
   const g = globalOptions(cmd);
   const named = g.db ?? (process.env.PAUTA_DB || undefined);
   if (named !== undefined) return named;
   const configFile = resolveConfigPath(g.config);
-  if (existsSync(configFile)) return loadConfig(configFile, defaultRegistry()).database ?? DEFAULT_DB_PATH;
-  return DEFAULT_DB_PATH;
+  if (!existsSync(configFile)) return DEFAULT_DB_PATH;
+  const [{ defaultRegistry }, { loadConfig }] = await Promise.all([import('../connectors/index.ts'), import('../config/load.ts')]);
+  return loadConfig(configFile, defaultRegistry()).database ?? DEFAULT_DB_PATH;
 }
 
 export function registerCopyCommand(program: Command): void {
@@ -29,13 +27,14 @@ export function registerCopyCommand(program: Command): void {
     .option('--from <file>', 'the store to copy (default: --db, $PAUTA_DB, the config\'s database, or data/pauta.sqlite)')
     .action(
       action(async (opts: { to: string; from?: string }, cmd: Command) => {
-        const from = sourceLocation(opts.from, cmd);
+        const from = await sourceLocation(opts.from, cmd);
         for (const [option, value] of [['--to', opts.to], ['--from', from]] as const) {
           if (value.trim() === '') throw new UsageError(`${option}: expected a file path or a postgres:// URL, got ""`);
           if (urlHasPassword(value)) throw new UsageError(`${option}: a postgres:// URL on the command line must not carry a password; set PGPASSWORD (or use ~/.pgpass) instead`);
         }
         // Copying from a file that is not there would create an empty one and copy nothing.
         if (!isPostgresUrl(from) && !existsSync(from)) throw new UsageError(`--from ${from}: no such file`);
+        const [{ copyStore }, { Store }] = await Promise.all([import('../store/copy.ts'), import('../store/store.ts')]);
         const source = await Store.open(from);
         try {
           const destination = await Store.open(opts.to);

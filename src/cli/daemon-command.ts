@@ -2,11 +2,10 @@
 import type { Command } from 'commander';
 import type { ConnectorRegistry } from '../config/load.ts';
 import { onShutdownSignals } from '../daemon/signals.ts';
-import { Daemon } from '../schedule.ts';
-import { createLogger } from '../core/log.ts';
 import { EXIT, action, globalOptions, logLevel, openApp, type GlobalOptions } from './app.ts';
 
 export async function runDaemon(opts: GlobalOptions, overrides: { registry?: ConnectorRegistry } = {}): Promise<number> {
+  const [{ Daemon }, { createLogger }] = await Promise.all([import('../schedule.ts'), import('../core/log.ts')]);
   const app = await openApp(opts, { log: createLogger({ level: logLevel(opts, 'info') }), ...overrides });
   const shutdown = onShutdownSignals(app.log);
   try {

@@ -5,10 +5,9 @@
 import { statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError } from '../core/errors.ts';
-import { loadConfig, resolveConfigPath } from '../config/load.ts';
-import { defaultRegistry } from '../connectors/index.ts';
+import { resolveConfigPath } from '../config/paths.ts';
 import { terminalText } from '../core/terminal-text.ts';
-import { checkSendsImport, importSends, type ImportSendsOptions } from '../messaging/import.ts';
+import type { ImportSendsOptions } from '../messaging/import.ts';
 import { MESSAGE_CHANNELS } from '../messaging/recipient.ts';
 import { action, globalOptions, openApp } from './app.ts';
 import { parseChoice } from './args.ts';
@@ -44,6 +43,11 @@ export function registerImportSendsCommand(program: Command): void {
         if (opts.send !== undefined && !/^[1-9]$/.test(opts.send)) throw new UsageError(`--send: expected a send number 1–9, got "${opts.send}"`);
         checkReadableFile(opts.file!);
         const global = globalOptions(cmd);
+        const [{ loadConfig }, { defaultRegistry }, { checkSendsImport, importSends }] = await Promise.all([
+          import('../config/load.ts'),
+          import('../connectors/index.ts'),
+          import('../messaging/import.ts'),
+        ]);
         const config = loadConfig(resolveConfigPath(global.config), defaultRegistry());
         const importOptions: ImportSendsOptions = {
           channel,

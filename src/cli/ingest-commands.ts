@@ -7,9 +7,8 @@ import type { SourceConfigBase } from '../connectors/types.ts';
 import type { AccountInfo } from '../core/records.ts';
 import { addDays, windowDays, type DateWindow } from '../core/dates.ts';
 import { UsageError } from '../core/errors.ts';
-import { createLogger } from '../core/log.ts';
 import { onShutdownSignals } from '../daemon/signals.ts';
-import { Runner, newRunId, type PlanEvent, type RunMode, type SourceRunResult, type WindowEvent } from '../ingest/runner.ts';
+import type { PlanEvent, RunMode, SourceRunResult, WindowEvent } from '../ingest/runner.ts';
 import { EXIT, action, checkSourceOption, globalOptions, logLevel, openApp, type App, type GlobalOptions } from './app.ts';
 import { parseNonNegativeInt, requireDateOption } from './args.ts';
 import { createProgress, formatDuration } from './progress.ts';
@@ -54,6 +53,7 @@ function checkSource(app: App, source: string | undefined): void {
 
 export async function ingest(app: App, mode: RunMode, trigger: string, opts: IngestOptions): Promise<SourceRunResult[]> {
   checkSource(app, opts.source);
+  const { Runner, newRunId } = await import('../ingest/runner.ts');
   const runner = new Runner(app.config, app.registry, {
     store: app.store,
     log: app.log,
@@ -155,6 +155,7 @@ const WESTERNMOST_ZONE = 'Etc/GMT+12';
 /** What a backfill would fetch, without touching the platforms or the database's data. */
 export async function planDryRun(app: App, range: { from: string; to: string }, source: string | undefined, now: Date): Promise<DryRunSource[]> {
   checkSource(app, source);
+  const { Runner } = await import('../ingest/runner.ts');
   const runner = new Runner(app.config, app.registry, { store: app.store, log: app.log, now: () => now });
   const leases = await liveLeases(app, now);
   const out: DryRunSource[] = [];
@@ -231,6 +232,7 @@ export function registerIngestCommands(program: Command): void {
       action(async (opts: { source?: string; wait?: string }, cmd: Command) => {
         const waitMs = parseNonNegativeInt('wait', opts.wait, 0) * 1000;
         const global = globalOptions(cmd);
+        const { createLogger } = await import('../core/log.ts');
         const app = await openApp(global, { source: opts.source, log: createLogger({ level: logLevel(global) }) });
         const shutdown = onShutdownSignals(app.log);
         try {
@@ -278,6 +280,7 @@ export function registerIngestCommands(program: Command): void {
 
         const bars = opts.progress && process.stderr.isTTY === true;
         const progress = opts.progress ? createProgress({ tty: bars }) : undefined;
+        const { createLogger } = await import('../core/log.ts');
         const log = createLogger({
           level: logLevel(global),
           pretty: bars ? true : undefined,

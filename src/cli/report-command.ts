@@ -2,18 +2,13 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { CSV_TABLES, reportCsvTables } from '../report/csv.ts';
-import { reportHtml } from '../report/html.ts';
-import { reportJson } from '../report/json.ts';
-import { buildReport, defaultAsOf } from '../report/model.ts';
-import { reportTable } from '../report/table.ts';
-import { DEMO_DB_PATH } from '../config/load.ts';
+import { CSV_TABLES } from '../report/csv.ts';
+import { DEMO_DB_PATH } from '../config/paths.ts';
 import { UsageError } from '../core/errors.ts';
-import { DatabaseError } from '../store/store.ts';
+import { DatabaseError } from '../store/errors.ts';
 import { makeDirs, writeFileAtomic } from '../core/files.ts';
 import { action, globalOptions, openApp, type App } from './app.ts';
 import { parseChoice, parseDateOption } from './args.ts';
-import { checkSendOptions, sendLang, sendReportByHand } from './report-send.ts';
 
 export const REPORT_FORMATS = ['table', 'json', 'csv', 'html'] as const;
 
@@ -77,7 +72,16 @@ export function registerReportCommand(program: Command): void {
           throw new UsageError(`--table ${opts.table}: a table of the CSV report; add --format csv (the ${format} report has every table)`);
         }
         const explicitAsOf = parseDateOption('as-of', opts.asOf);
-        if (opts.send) checkSendOptions(cmd);
+        // The report's modules, and the e-mail's only with --send.
+        const send = opts.send ? await import('./report-send.ts') : undefined;
+        send?.checkSendOptions(cmd);
+        const [{ reportCsvTables }, { reportHtml }, { reportJson }, { buildReport, defaultAsOf }, { reportTable }] = await Promise.all([
+          import('../report/csv.ts'),
+          import('../report/html.ts'),
+          import('../report/json.ts'),
+          import('../report/model.ts'),
+          import('../report/table.ts'),
+        ]);
         const explicitDb = globalOptions(cmd).db !== undefined || Boolean(process.env.PAUTA_DB);
         const app = await openApp(globalOptions(cmd), { access: 'read' }).catch((e: unknown) => {
           throw missingDatabaseHint(e, explicitDb);
@@ -86,7 +90,7 @@ export function registerReportCommand(program: Command): void {
           // Platforms report whole days, so today has no data yet: yesterday is the natural cut.
           const asOf = explicitAsOf ?? defaultAsOf(new Date(), app.config);
           const report = await buildReport(app.store, app.config, { asOf });
-          if (opts.send) return await sendReportByHand(app.config, report, sendLang(cmd, app.config, lang));
+          if (send) return await send.sendReportByHand(app.config, report, send.sendLang(cmd, app.config, lang));
           await hintDemoDatabase(app, explicitDb);
           if (format === 'csv') {
             const tables = reportCsvTables(report, lang);

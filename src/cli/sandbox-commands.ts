@@ -1,18 +1,12 @@
 // `pauta demo` and `pauta sandbox [--port]`: the simulated platforms, for a first look and for
 // trying connectors by hand. Everything they print says the data are simulated.
 import type { Command } from 'commander';
-import { defaultRegistry } from '../connectors/index.ts';
+import type { ConnectorRegistry } from '../config/load.ts';
+import { DEMO_DB_PATH, resolveConfigPath } from '../config/paths.ts';
 import { UsageError } from '../core/errors.ts';
-import { createLogger } from '../core/log.ts';
-import { buildReport } from '../report/model.ts';
-import { reportTable } from '../report/table.ts';
-import { stringify } from 'yaml';
-import { DEMO_DB_PATH, demoConfig, demoSources, runDemo, startSandbox } from '../sandbox/demo.ts';
 import { FAULTS, parseFaultOption } from '../sandbox/faults.ts';
-import { sandboxFiles, writeSandboxFiles } from '../sandbox/write-config.ts';
+import type { Store } from '../store/store.ts';
 import { SIM_ACCOUNTS, SIM_NOW, SIM_PERIOD } from '../sandbox/world.ts';
-import { Store } from '../store/store.ts';
-import { loadConfig, resolveConfigPath, type ConnectorRegistry } from '../config/load.ts';
 import { EXIT, action, globalOptions, logLevel } from './app.ts';
 import { summarize } from './ingest-commands.ts';
 import { parseNonNegativeInt } from './args.ts';
@@ -28,6 +22,15 @@ export function registerSandboxCommands(program: Command): void {
         const g = globalOptions(cmd);
         if (g.db !== undefined && g.db.trim() === '') throw new UsageError('--db: expected a file path, got ""');
         const dbPath = g.db ?? DEMO_DB_PATH;
+        const [{ defaultRegistry }, { loadConfig }, { createLogger }, { buildReport }, { reportTable }, { runDemo, startSandbox }, { Store }] = await Promise.all([
+          import('../connectors/index.ts'),
+          import('../config/load.ts'),
+          import('../core/log.ts'),
+          import('../report/model.ts'),
+          import('../report/table.ts'),
+          import('../sandbox/demo.ts'),
+          import('../store/store.ts'),
+        ]);
         const log = createLogger({ level: logLevel(g) });
         // The config's targets are the demo's: a bad file stops here, before anything is touched.
         loadConfig(resolveConfigPath(g.config), defaultRegistry());
@@ -70,6 +73,12 @@ export function registerSandboxCommands(program: Command): void {
         const port = parseNonNegativeInt('port', opts.port, 0);
         if (port > 65535) throw new UsageError(`--port: expected a port number 0–65535, got ${port}`);
         const faults = opts.fault.map(parseFaultOption);
+        const [{ defaultRegistry }, { stringify }, { demoConfig, demoSources, startSandbox }, { sandboxFiles, writeSandboxFiles }] = await Promise.all([
+          import('../connectors/index.ts'),
+          import('yaml'),
+          import('../sandbox/demo.ts'),
+          import('../sandbox/write-config.ts'),
+        ]);
         const files = opts.writeConfig === undefined ? undefined : sandboxFiles(opts.writeConfig);
         const baseConfig = resolveConfigPath(globalOptions(cmd).config);
         const registry = defaultRegistry();

@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { DateTime } from 'luxon';
 import { terminalText } from '../core/terminal-text.ts';
-import { statusReport, type SourceStatusLine, type StatusReport } from '../ingest/status.ts';
+import type { SourceStatusLine, StatusReport } from '../ingest/status.ts';
 import { EXIT, action, globalOptions, openApp, type App } from './app.ts';
 import { parseChoice, parseNonNegativeInt } from './args.ts';
 
@@ -56,6 +56,7 @@ export async function runStatus(
   opts: { format: StatusFormat; staleAfterDays: number; now?: Date },
   write: (text: string) => void,
 ): Promise<number> {
+  const { statusReport } = await import('../ingest/status.ts');
   const report = await statusReport(app.store, app.config, opts.now ?? new Date(), opts.staleAfterDays);
   write(renderStatus(report, opts.format));
   return statusExitCode(report);

@@ -8,10 +8,7 @@ import { UsageError, describeError } from '../core/errors.ts';
 import { PLATFORMS, type Connector, type SourceConfigBase } from '../connectors/types.ts';
 import { configFileSchema, type HealthConfig, type MessagingConfig, type ReportConfig, type ScheduleConfig, type TargetConfig } from './schema.ts';
 
-export const DEFAULT_CONFIG_PATH = 'config/pauta.yaml';
-export const DEFAULT_DB_PATH = 'data/pauta.sqlite';
-/** Where `pauta demo` writes its simulated data, apart from real data. */
-export const DEMO_DB_PATH = 'data/demo.sqlite';
+export { DEFAULT_CONFIG_PATH, DEFAULT_DB_PATH, DEMO_DB_PATH, resolveConfigPath } from './paths.ts';
 
 export interface PautaConfig {
   /** The file it was read from (for messages). */
@@ -50,11 +47,6 @@ export function formatPath(p: readonly PropertyKey[]): string {
 
 function issueLines(error: z.ZodError, prefix: PropertyKey[] = []): string[] {
   return error.issues.map((i) => `${formatPath([...prefix, ...i.path])}: ${i.message}`);
-}
-
-export function resolveConfigPath(explicit?: string): string {
-  if (explicit !== undefined && explicit.trim() === '') throw new UsageError('--config: expected a file path, got ""');
-  return explicit ?? (process.env.PAUTA_CONFIG || undefined) ?? DEFAULT_CONFIG_PATH;
 }
 
 export function loadConfig(file: string, registry: ConnectorRegistry): PautaConfig {

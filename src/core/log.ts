@@ -2,8 +2,9 @@
 // in three layers: errors are serialized without the request/response objects that carry
 // credentials, credential-shaped keys are censored, and every line passes through `redact` on
 // its way out, so a secret that reached a message by accident is still masked.
+import { createRequire } from 'node:module';
 import pino from 'pino';
-import pretty from 'pino-pretty';
+import type { PrettyOptions, PrettyStream } from 'pino-pretty';
 import { UsageError, describeError } from './errors.ts';
 import { redact } from './redact.ts';
 
@@ -18,6 +19,12 @@ export interface LoggerOptions {
 }
 
 const MASK = '[redacted]';
+
+/** pino-pretty is loaded only for a terminal: the daemon and pipes write JSON lines without it. */
+function prettyStream(options: PrettyOptions): PrettyStream {
+  const pretty = createRequire(import.meta.url)('pino-pretty') as (options: PrettyOptions) => PrettyStream;
+  return pretty(options);
+}
 
 /** Keys whose values are credentials whatever they hold, at the top level or one level down. */
 const CREDENTIAL_KEYS = ['headers', 'authorization', 'password', 'secret', 'token', 'access_token', 'refresh_token', 'client_secret', 'apiKey', 'api_key'];
@@ -46,7 +53,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const destination = options.destination ?? process.stdout;
   const usePretty = options.pretty ?? (destination === process.stdout && process.stdout.isTTY === true);
   const stream = usePretty
-    ? pretty({
+    ? prettyStream({
         destination,
         colorize: true,
         sync: true,

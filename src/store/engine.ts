@@ -2,18 +2,11 @@
 // The few statements that differ between the two ask `engineOf` rather than guessing.
 import { PostgresAdapter, type Kysely } from 'kysely';
 
-export type Engine = 'sqlite' | 'postgres';
+export { isPostgresUrl, urlHasPassword } from './location.ts';
 
-/** `postgres://…` or `postgresql://…` means PostgreSQL; anything else is a SQLite file. */
-export function isPostgresUrl(location: string): boolean {
-  return /^postgres(?:ql)?:\/\//i.test(location.trim());
-}
+export type Engine = 'sqlite' | 'postgres';
 
 export function engineOf(db: Kysely<any>): Engine {
   return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
 }
 
-/** True when a postgres:// URL carries a password (refused where it would be written down). */
-export function urlHasPassword(location: string): boolean {
-  return /^postgres(?:ql)?:\/\/[^:/@]*:[^@]*@/i.test(location.trim());
-}

@@ -11,8 +11,7 @@ import { addDays } from '../../src/core/dates.ts';
 import { UsageError } from '../../src/core/errors.ts';
 import { Store } from '../../src/store/store.ts';
 import { TARGETS_YAML, tempDir } from '../helpers/app.ts';
-
-const ROOT = path.resolve(import.meta.dirname, '../..');
+import { PAUTA, ROOT } from '../helpers/cli.ts';
 const DEADLINE_MS = 20_000;
 
 interface Proc {
@@ -29,8 +28,9 @@ afterEach(() => {
   for (const child of running.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 });
 
-function start(args: string[]): Proc {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+/** `nodeArgs` start a script: the compiled CLI (PAUTA), or a TypeScript fixture through tsx. */
+function start(nodeArgs: string[]): Proc {
+  const child = spawn(process.execPath, nodeArgs, {
     cwd: ROOT,
     env: { ...process.env, PAUTA_LOG_LEVEL: 'info', PAUTA_CONFIG: '', PAUTA_DB: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -98,7 +98,7 @@ sources:
 `,
     );
     const db = path.join(dir, 'pauta.sqlite');
-    const p = start(['test/daemon/fixtures/slow-daemon.ts', config, db]);
+    const p = start(['--import', 'tsx', 'test/daemon/fixtures/slow-daemon.ts', config, db]);
     // First start: the catch-up run begins; wait until the second window has committed.
     await within(p, p.waitFor((l) => l.msg === 'window stored' && (l.window as { from: string }).from === '2021-09-06'), 'second window');
     p.child.kill('SIGTERM');
@@ -132,7 +132,7 @@ sources:
   it('the real CLI serves /healthz and stops on SIGTERM', async () => {
     const dir = tempDir();
     const config = writeConfig(dir, 'health: { enabled: true, host: 127.0.0.1, port: 0 }\nsources: []');
-    const p = start(['src/cli.ts', 'daemon', '--config', config, '--db', path.join(dir, 'pauta.sqlite')]);
+    const p = start([...PAUTA, 'daemon', '--config', config, '--db', path.join(dir, 'pauta.sqlite')]);
     const listening = await within(p, p.waitFor((l) => l.msg === 'health endpoint listening'), 'health endpoint');
     await within(p, p.waitFor((l) => l.msg === 'daemon started'), 'daemon start');
     const response = await fetch(`${String(listening.url)}/healthz`);

@@ -17,9 +17,9 @@ import { SANDBOX_PLATFORMS } from '../../src/sandbox/platforms.ts';
 import { Daemon } from '../../src/schedule.ts';
 import type { Store } from '../../src/store/store.ts';
 import { TARGETS_YAML, openTestStore, tempDir } from '../helpers/app.ts';
+import { PAUTA } from '../helpers/cli.ts';
 import { Clock, SCHEDULE, collectingLogger, daemonFor, world, type World } from './setup.ts';
 
-const ROOT = path.join(import.meta.dirname, '../..');
 
 /** The page's one moment-dependent line: when it was generated. */
 const withoutGeneratedAt = (html: string) => html.replace(/<small>[^<]*<\/small>/, '<small></small>');
@@ -90,7 +90,7 @@ describe('the daemon publishes the report against the sandbox', () => {
     expect(published).toMatchObject({ asOf: '2021-10-01', runId: tick!.runId });
 
     // The same page from the command line (a real clock, a read of the same database).
-    const cli = spawnSync(process.execPath, [path.join(ROOT, 'bin/pauta.mjs'), 'report', '--format', 'html', '--as-of', '2021-10-01'], {
+    const cli = spawnSync(process.execPath, [...PAUTA, 'report', '--format', 'html', '--as-of', '2021-10-01'], {
       cwd: dir,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: process.env.TMPDIR, PAUTA_CONFIG: configFile, PAUTA_DB: dbFile, PAUTA_LOG_LEVEL: 'error' },
       encoding: 'utf8',

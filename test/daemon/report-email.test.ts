@@ -11,10 +11,10 @@ import { QuotaExhaustedError } from '../../src/core/errors.ts';
 import { EMAIL_STATUS_KEY } from '../../src/daemon/publish.ts';
 import { getMeta } from '../../src/report/meta.ts';
 import { TARGETS_YAML, openTestStore, tempDir } from '../helpers/app.ts';
+import { PAUTA } from '../helpers/cli.ts';
 import { SMTP_CERT_FILE, SMTP_PASSWORD, SMTP_USER, closedPort, startSmtpServer, type TestSmtpServer } from '../helpers/smtp.ts';
 import { SCHEDULE, collectingLogger, daemonFor, world, type World } from './setup.ts';
 
-const ROOT = path.join(import.meta.dirname, '../..');
 const ENV = { PAUTA_SMTP_PASSWORD: SMTP_PASSWORD };
 
 let smtp: TestSmtpServer;
@@ -234,7 +234,7 @@ describe('pauta report --send', () => {
   async function pauta(configYaml: string, args: string[], env: NodeJS.ProcessEnv = ENV) {
     const configFile = path.join(dir, 'pauta.yaml');
     writeFileSync(configFile, `${TARGETS_YAML}\n${configYaml}`);
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin/pauta.mjs'), 'report', ...args], {
+    const child = spawn(process.execPath, [...PAUTA, 'report', ...args], {
       cwd: dir,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: process.env.TMPDIR, PAUTA_CONFIG: configFile, PAUTA_DB: path.join(dir, 'pauta.sqlite'), PAUTA_LOG_LEVEL: 'error', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -8,9 +8,9 @@ import { parseConfig } from '../../src/config/load.ts';
 import { targetAssignment } from '../../src/indicators/targets.ts';
 import { markSimulated } from '../../src/report/meta.ts';
 import { TARGETS_YAML, openTestStore, tempDir } from '../helpers/app.ts';
+import { PAUTA } from '../helpers/cli.ts';
 import { seedSimWorld } from './seed.ts';
 
-const ROOT = path.join(import.meta.dirname, '../..');
 const FIXTURES = path.join(import.meta.dirname, '../fixtures/messaging');
 const CONFIG_YAML = `${TARGETS_YAML}
 messaging:
@@ -23,7 +23,7 @@ let dir: string;
 let env: NodeJS.ProcessEnv;
 
 function pauta(...args: string[]) {
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'bin/pauta.mjs'), ...args], { cwd: dir, env, encoding: 'utf8', timeout: 90_000 });
+  const r = spawnSync(process.execPath, [...PAUTA, ...args], { cwd: dir, env, encoding: 'utf8', timeout: 90_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -58,7 +58,7 @@ describe('pauta import-sends and pauta report', () => {
     expect(bad.stderr).toContain('line 3, column "Telefono": not a phone number');
     expect(bad.stderr).not.toMatch(/555/);
 
-    const noKey = spawnSync(process.execPath, [path.join(ROOT, 'bin/pauta.mjs'), 'import-sends', '--channel', 'sms', '--file', path.join(FIXTURES, 'sms-part1.csv'), '--send', '1'], {
+    const noKey = spawnSync(process.execPath, [...PAUTA, 'import-sends', '--channel', 'sms', '--file', path.join(FIXTURES, 'sms-part1.csv'), '--send', '1'], {
       cwd: dir,
       env: { ...env, PAUTA_MESSAGING_SALT: undefined },
       encoding: 'utf8',
@@ -70,7 +70,7 @@ describe('pauta import-sends and pauta report', () => {
   it('a rejected import creates nothing: with a weak key, a bad file or none, no database and no directory appear', () => {
     const fresh = path.join(tempDir('pauta-cli-fresh-'), 'new', 'pauta.sqlite');
     const run = (file: string, extra: NodeJS.ProcessEnv) =>
-      spawnSync(process.execPath, [path.join(ROOT, 'bin/pauta.mjs'), 'import-sends', '--channel', 'sms', '--file', path.join(FIXTURES, file)], {
+      spawnSync(process.execPath, [...PAUTA, 'import-sends', '--channel', 'sms', '--file', path.join(FIXTURES, file)], {
         cwd: dir,
         env: { ...env, PAUTA_DB: fresh, ...extra },
         encoding: 'utf8',

@@ -8,9 +8,10 @@ import SQLite from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { Store } from '../../src/store/store.ts';
 import { tempDir } from '../helpers/app.ts';
+import { PAUTA } from '../helpers/cli.ts';
 
 function pauta(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
+  const r = spawnSync(process.execPath, [...PAUTA, ...args], {
     encoding: 'utf8',
     env: { ...process.env, PAUTA_LOG_LEVEL: 'warn', ...env },
     timeout: 60_000,
@@ -171,7 +172,7 @@ describe('demo, sandbox and global options', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as net.AddressInfo).port;
     try {
-      const taken = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'sandbox', '--port', String(port)], { encoding: 'utf8', timeout: 60_000 });
+      const taken = spawnSync(process.execPath, [...PAUTA, 'sandbox', '--port', String(port)], { encoding: 'utf8', timeout: 60_000 });
       expect(taken.status).toBe(2);
       expect(taken.stderr).toContain(`--port ${port}: already in use`);
     } finally {

@@ -81,7 +81,7 @@ describe('concurrent first opens of a new database', () => {
     const db = path.join(dir, 'data', 'pauta.sqlite');
     const { PATH, HOME, TMPDIR } = process.env;
     const runs = Array.from({ length: PROCESSES }, () => {
-      const proc = spawn(process.execPath, [path.join(ROOT, 'bin/pauta.mjs'), 'run', '--config', config, '--db', db], {
+      const proc = spawn(process.execPath, [path.join(ROOT, 'dist/cli.js'), 'run', '--config', config, '--db', db], {
         cwd: dir,
         env: { PATH, HOME, TMPDIR, PAUTA_LOG_LEVEL: 'error' },
         stdio: ['ignore', 'ignore', 'pipe'],

@@ -17,7 +17,7 @@ import { TARGETS_YAML, tempDir } from '../helpers/app.ts';
 import { seedCampaigns } from '../reports/seed.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-const PAUTA = path.join(ROOT, 'bin/pauta.mjs');
+const PAUTA = path.join(ROOT, 'dist/cli.js');
 /** The holder another process wrote in the lease table while it keeps the write lock. */
 const OTHER_HOLDER = 'ingest-host:4242:abcd1234';
 

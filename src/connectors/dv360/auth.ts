@@ -2,9 +2,9 @@
 // through environment-variable names, with the token endpoint overridable (sandbox).
 import { readFileSync } from 'node:fs';
 import type { JWT, OAuth2Client } from 'google-auth-library';
-import { auth as googleAuth } from 'googleapis/build/src/apis/doubleclickbidmanager/index.js';
 import { FatalError } from '../../core/errors.ts';
 import { SecretMissingError, readSecret, registerSecret } from '../../core/redact.ts';
+import { bidManagerModule } from './bid-manager-api.ts';
 import { BID_MANAGER_SCOPE, type Dv360Config } from './config.ts';
 
 /** Where google-auth-library's JWT client always posts (it ignores the key's `token_uri`). */
@@ -39,6 +39,7 @@ function readKeyFile(variable: string, env: NodeJS.ProcessEnv): ServiceAccountKe
 
 /** Builds the auth client the googleapis Bid Manager client signs its requests with. */
 export function createBidManagerAuth(cfg: Dv360Config, env: NodeJS.ProcessEnv): BidManagerAuth {
+  const googleAuth = bidManagerModule().auth;
   const tokenUrl = cfg.endpoint?.token;
   const creds = cfg.credentials;
   if ('service_account_key_file_env' in creds) {

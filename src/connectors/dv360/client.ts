@@ -3,11 +3,12 @@
 // request goes through `send`, the one place the runner's retry policy (ctx.call) is applied.
 // https://developers.google.com/bid-manager/reference/rest/v2
 import { Readable } from 'node:stream';
-import { doubleclickbidmanager, type doubleclickbidmanager_v2 } from 'googleapis/build/src/apis/doubleclickbidmanager/index.js';
+import type { doubleclickbidmanager_v2 } from 'googleapis/build/src/apis/doubleclickbidmanager/index.js';
 import { linkedSignal } from '../../core/abort.ts';
 import { FatalError, TransientError } from '../../core/errors.ts';
 import type { ConnectorContext } from '../types.ts';
 import type { BidManagerAuth } from './auth.ts';
+import { bidManagerModule } from './bid-manager-api.ts';
 import { classifyBidManagerError } from './errors.ts';
 import type { RequestBudget } from './quota.ts';
 
@@ -42,7 +43,7 @@ export class BidManagerClient {
     private readonly ctx: Pick<ConnectorContext, 'call' | 'signal'>,
     rootUrl?: string,
   ) {
-    this.api = doubleclickbidmanager({ version: 'v2', auth, ...(rootUrl ? { rootUrl } : {}) });
+    this.api = bidManagerModule().doubleclickbidmanager({ version: 'v2', auth, ...(rootUrl ? { rootUrl } : {}) });
   }
 
   /**

@@ -1,24 +1,29 @@
-// The Google Ads API client: google-ads-api 25.1.0 (REST, `googleAds:searchStream`) with one
-// adapter around its Customer, plus the OAuth token refresh. Every failure leaves this module
-// already classified (errors.ts); the runner's `ctx.call` decides what is retried.
+// The Google Ads API client: `googleAds:searchStream` over REST, the transport google-ads-api
+// 25.1.0 uses, sent here with fetch, plus the OAuth token refresh. Every failure leaves this
+// module already classified (errors.ts); the runner's `ctx.call` decides what is retried.
 //
-// Two things google-ads-api does not let a caller configure, replaced here on each Customer:
-// - `prepareGoogleAdsServicePostRequestArgs` hard-codes https://googleads.googleapis.com; the
-//   wrapper swaps the origin for `endpoint.api_url` and routes the response body through
-//   SearchStreamGuard (the library swallows an error element sent after HTTP 200).
-// - `getAccessToken` builds its own OAuth2Client (token URL fixed, tokens cached process-wide
-//   for 50 minutes); pauta uses one OAuth2Client per source, with `endpoint.token_url`, and
-//   says which credential to fix when the refresh is refused.
-import { pipeline } from 'node:stream';
-import type { Readable } from 'node:stream';
-import type { Customer, GoogleAdsApi } from 'google-ads-api';
-import { OAuth2Client } from 'google-auth-library';
+// pauta sends the request itself rather than through the library's Customer because:
+// - loading the Customer loads every v25 proto and gRPC service client (about 190 MB and 1.5 s)
+//   for one POST; the library's type table (`google-ads-api/fields`) is enough to read the rows
+//   (rest-rows.ts);
+// - its URL is fixed to https://googleads.googleapis.com (pauta honours `endpoint.api_url`), it
+//   skips an error element sent after HTTP 200 (SearchStreamGuard turns it into an error), and
+//   it keeps its own process-wide token cache (pauta uses one OAuth2Client per source, with
+//   `endpoint.token_url`, and says which credential to fix when the refresh is refused).
+// https://developers.google.com/google-ads/api/rest/common/search
+import { Readable } from 'node:stream';
+import type { OAuth2Client } from 'google-auth-library';
+import { TransientError } from '../../core/errors.ts';
 import type { ConnectorContext } from '../types.ts';
 import type { Logger } from '../../core/log.ts';
 import { classifyGoogleAdsError, classifyOAuthError, type CredentialNames } from './errors.ts';
+import { restRow } from './rest-rows.ts';
 import { SearchStreamGuard } from './search-stream-guard.ts';
+import { arrayElements } from './stream-elements.ts';
 
 export const GOOGLE_ADS_API_URL = 'https://googleads.googleapis.com';
+/** The API version of google-ads-api 25.1.0's type table, which the rows are read with. */
+export const GOOGLE_ADS_API_VERSION = 'v25';
 
 /** Idle time after which a request (or a stream that stopped sending) is abandoned. */
 const REQUEST_IDLE_TIMEOUT_MS = 5 * 60_000;
@@ -45,18 +50,6 @@ export interface QueryRequest {
   query: string;
 }
 
-/** The axios request google-ads-api builds for a GoogleAdsService call. */
-interface PostRequestArgs {
-  url: string;
-  [option: string]: unknown;
-}
-
-/** The members of google-ads-api's Customer that the adapter replaces (private in its typings). */
-interface CustomerInternals {
-  prepareGoogleAdsServicePostRequestArgs(functionName: string, accessToken: string, extra: Record<string, unknown>): PostRequestArgs;
-  getAccessToken(): Promise<string>;
-}
-
 /** Rebases a googleads.googleapis.com URL onto another origin (and optional path prefix). */
 export function rebaseUrl(url: string, apiUrl: string | undefined): string {
   if (apiUrl === undefined) return url;
@@ -66,30 +59,54 @@ export function rebaseUrl(url: string, apiUrl: string | undefined): string {
   return `${base.origin}${prefix}${original.pathname}${original.search}`;
 }
 
-export class GoogleAdsClient {
-  private readonly oauth: OAuth2Client;
+/** A fetch body as chunks; stopping early cancels it through its reader (no dangling download). */
+async function* bodyChunks(body: ReadableStream<Uint8Array> | null, onChunk: () => void): AsyncGenerator<Buffer> {
+  if (!body) return;
+  const reader = body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      onChunk();
+      yield Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+    reader.releaseLock();
+  }
+}
 
+/** Aborts when nothing arrives for `ms`; `touch()` on every chunk. */
+class IdleTimer {
+  readonly controller = new AbortController();
+  private timer: NodeJS.Timeout | undefined;
+  constructor(private readonly ms: number) {
+    this.touch();
+  }
+  touch(): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.controller.abort(new TransientError(`no data from Google Ads for ${this.ms / 1000} s`)), this.ms);
+  }
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+}
+
+export class GoogleAdsClient {
   private constructor(
-    private readonly api: GoogleAdsApi,
+    private readonly oauth: OAuth2Client,
     private readonly settings: GoogleAdsClientSettings,
-  ) {
-    this.oauth = new OAuth2Client({
+  ) {}
+
+  static async create(settings: GoogleAdsClientSettings): Promise<GoogleAdsClient> {
+    const { OAuth2Client } = await import('google-auth-library');
+    const oauth = new OAuth2Client({
       clientId: settings.clientId,
       clientSecret: settings.clientSecret,
       ...(settings.tokenUrl ? { endpoints: { oauth2TokenUrl: settings.tokenUrl } } : {}),
     });
-    this.oauth.setCredentials({ refresh_token: settings.refreshToken });
-  }
-
-  /** google-ads-api loads every v25 proto (about two seconds): only when a source is read. */
-  static async create(settings: GoogleAdsClientSettings): Promise<GoogleAdsClient> {
-    const { GoogleAdsApi } = await import('google-ads-api');
-    const api = new GoogleAdsApi({
-      client_id: settings.clientId,
-      client_secret: settings.clientSecret,
-      developer_token: settings.developerToken,
-    });
-    return new GoogleAdsClient(api, settings);
+    oauth.setCredentials({ refresh_token: settings.refreshToken });
+    return new GoogleAdsClient(oauth, settings);
   }
 
   get names(): CredentialNames {
@@ -107,41 +124,46 @@ export class GoogleAdsClient {
     }
   }
 
-  private customer(customerId: string, signal: AbortSignal | undefined): Customer {
-    const customer = this.api.Customer({
-      customer_id: customerId,
-      refresh_token: this.settings.refreshToken,
-      ...(this.settings.loginCustomerId ? { login_customer_id: this.settings.loginCustomerId } : {}),
-    });
-    const internals = customer as unknown as CustomerInternals;
-    if (typeof internals.prepareGoogleAdsServicePostRequestArgs !== 'function' || typeof internals.getAccessToken !== 'function') {
-      throw new Error('google-ads-api changed: Customer.prepareGoogleAdsServicePostRequestArgs / getAccessToken are gone (see client.ts)');
-    }
-    const prepare = internals.prepareGoogleAdsServicePostRequestArgs.bind(customer);
-    const apiUrl = this.settings.apiUrl;
-    internals.prepareGoogleAdsServicePostRequestArgs = (functionName, accessToken, extra) => {
-      const args = prepare(functionName, accessToken, extra);
-      return {
-        ...args,
-        url: rebaseUrl(args.url, apiUrl),
-        timeout: REQUEST_IDLE_TIMEOUT_MS,
-        ...(signal ? { signal } : {}),
-        // axios runs this on 2xx and error responses alike; the body is still a stream here.
-        transformResponse: [(body: unknown, _headers: unknown, status?: number) => guardBody(body, status ?? 200)],
-      };
+  /** The headers google-ads-api sends with a GoogleAdsService call. */
+  private headers(accessToken: string): Record<string, string> {
+    return {
+      authorization: `Bearer ${accessToken}`,
+      'developer-token': this.settings.developerToken,
+      ...(this.settings.loginCustomerId ? { 'login-customer-id': this.settings.loginCustomerId } : {}),
+      'content-type': 'application/json',
     };
-    internals.getAccessToken = () => this.accessToken();
-    return customer;
   }
 
-  /** The rows of one GAQL query, streamed (`queryStream`), failures classified. */
+  /** The rows of one GAQL query, streamed (`searchStream`), failures classified. */
   async *rows(request: QueryRequest, signal?: AbortSignal): AsyncGenerator<GoogleAdsRow> {
     const context = { ...this.settings.names, customerId: request.customerId, operation: request.operation };
+    const idle = new IdleTimer(REQUEST_IDLE_TIMEOUT_MS);
     try {
-      const customer = this.customer(request.customerId, signal);
-      for await (const row of customer.queryStream<GoogleAdsRow>(request.query)) yield row;
+      const accessToken = await this.accessToken();
+      const url = rebaseUrl(`${GOOGLE_ADS_API_URL}/${GOOGLE_ADS_API_VERSION}/customers/${request.customerId}/googleAds:searchStream`, this.settings.apiUrl);
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: this.headers(accessToken),
+        body: JSON.stringify({ query: request.query }),
+        signal: signal ? AbortSignal.any([signal, idle.controller.signal]) : idle.controller.signal,
+      });
+      const guard = new SearchStreamGuard(response.status);
+      const body = Readable.from(bodyChunks(response.body, () => idle.touch()), { objectMode: false });
+      // pipe forwards the bytes; a body that fails fails the guard too, a cut connection as transient.
+      body.on('error', (e) => guard.destroy(signal?.aborted ? e : new TransientError(`the searchStream response was cut off (${(e as Error).message})`, { cause: e })));
+      body.pipe(guard);
+      try {
+        for await (const element of arrayElements(guard)) {
+          for (const row of (element.results as Record<string, unknown>[] | undefined) ?? []) yield restRow(row);
+        }
+      } finally {
+        body.destroy();
+        guard.destroy();
+      }
     } catch (error) {
-      throw classifyGoogleAdsError(error, context);
+      throw classifyGoogleAdsError(idle.controller.signal.aborted ? idle.controller.signal.reason : error, context);
+    } finally {
+      idle.stop();
     }
   }
 
@@ -163,16 +185,4 @@ export class GoogleAdsClient {
       return acc;
     });
   }
-}
-
-function guardBody(body: unknown, status: number): unknown {
-  if (!isReadable(body)) return body;
-  const guard = new SearchStreamGuard(status);
-  // pipeline forwards errors both ways: a cut connection fails the guard, a destroyed guard frees the socket.
-  pipeline(body, guard, () => undefined);
-  return guard;
-}
-
-function isReadable(value: unknown): value is Readable {
-  return typeof value === 'object' && value !== null && typeof (value as Readable).pipe === 'function' && typeof (value as Readable).on === 'function';
 }

@@ -191,7 +191,7 @@ class GoogleAdsSession implements Session<GoogleAdsAccount> {
     private readonly ctx: ConnectorContext,
   ) {}
 
-  /** Built on first use (google-ads-api loads its protos then), and again after a failed attempt. */
+  /** Built on first use, and again after a failed attempt. */
   private connect(): Promise<GoogleAdsClient> {
     const client = (this.client ??= createClient(this.cfg, this.ctx));
     client.catch(() => {

@@ -4,13 +4,14 @@
 // X's sandbox host, or pauta's sandbox.
 import http from 'node:http';
 import { gunzipSync } from 'node:zlib';
-import { TwitterApi, type TwitterApiTokens } from 'twitter-api-v2';
+import type { TwitterApi, TwitterApiTokens } from 'twitter-api-v2';
 import type { z } from 'zod';
 import type { ConnectorContext } from '../types.ts';
 import { PayloadError, TransientError } from '../../core/errors.ts';
 import { readSecret } from '../../core/redact.ts';
 import { DEFAULT_ADS_API_PREFIX, type XAdsSourceConfig } from './config.ts';
 import { classifyXAdsError } from './errors.ts';
+import { twitterApi } from './twitter-api.ts';
 import {
   accountSchema,
   campaignSchema,
@@ -94,6 +95,7 @@ export class XAdsClient {
       this.agents.push(agent);
       settings = { httpAgent: agent };
     }
+    const { TwitterApi } = twitterApi();
     return tokens ? new TwitterApi(tokens, settings) : new TwitterApi(undefined, settings);
   }
 

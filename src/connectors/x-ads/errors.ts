@@ -3,9 +3,9 @@
 // for ad-account-level limits), a 503 its delay in Retry-After; the runner does the waiting.
 // https://docs.x.com/x-ads-api/fundamentals/rate-limiting
 // https://docs.x.com/x-ads-api/fundamentals/error-codes-and-responses
-import { ApiPartialResponseError, ApiRequestError, ApiResponseError } from 'twitter-api-v2';
 import { FatalError, RateLimitedError, TransientError, describeError } from '../../core/errors.ts';
 import { headerValue, retryAfterMs } from '../../core/http-headers.ts';
+import { twitterApi } from './twitter-api.ts';
 
 export interface XApiErrorDetail {
   code: string;
@@ -56,6 +56,7 @@ function summary(details: XApiErrorDetail[]): string {
 }
 
 export function classifyXAdsError(error: unknown, label: string, opts: ClassifyOptions): Error {
+  const { ApiPartialResponseError, ApiRequestError, ApiResponseError } = twitterApi();
   if (error instanceof ApiResponseError) {
     const status = error.code;
     const details = errorDetails(error.data);
