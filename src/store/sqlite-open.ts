@@ -122,7 +122,8 @@ async function openForWriting(file: string): Promise<OpenedSqlite> {
     }
     sqlite = new SQLite(memory ? file : path.resolve(file), { timeout: BUSY_TIMEOUT_MS, fileMustExist: !memory });
     checkOwnership(inspect(sqlite), file);
-    sqlite.pragma('journal_mode = WAL');
+    const opened = sqlite;
+    await retryWhileBusy(() => opened.pragma('journal_mode = WAL'));
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');
   } catch (e) {
@@ -131,7 +132,10 @@ async function openForWriting(file: string): Promise<OpenedSqlite> {
   }
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   try {
-    if (needsWriting(inspect(sqlite))) await migrateUnderLock(sqlite, db, file);
+    const opened = sqlite;
+    await retryWhileBusy(async () => {
+      if (needsWriting(inspect(opened))) await migrateUnderLock(opened, db, file);
+    });
   } catch (e) {
     await db.destroy();
     throw busyError(file, e);
@@ -167,6 +171,23 @@ function createPrivately(file: string): void {
  * write lock, waited for within the busy timeout), and what is applied is read again once the
  * lock is held, so a process that waited finds the work done and applies nothing.
  */
+/**
+ * SQLite answers some busy states without waiting in its busy handler: a file another process is
+ * switching to WAL, or a read snapshot that went stale while another process migrated. Those are
+ * tried again, from the start, until the busy timeout has passed.
+ */
+async function retryWhileBusy<T>(attempt: () => T | Promise<T>): Promise<T> {
+  const deadline = Date.now() + BUSY_TIMEOUT_MS;
+  for (let wait = 10; ; wait = Math.min(wait * 2, 250)) {
+    try {
+      return await attempt();
+    } catch (e) {
+      if (!isBusy(e) || Date.now() + wait > deadline) throw e;
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
+}
+
 async function migrateUnderLock(sqlite: SQLite.Database, db: Kysely<Database>, file: string): Promise<void> {
   sqlite.exec('BEGIN IMMEDIATE');
   try {
