@@ -11,6 +11,7 @@ import type { Logger } from '../core/log.ts';
 import { redact } from '../core/redact.ts';
 import { terminalLines } from '../core/terminal-text.ts';
 import { existsSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
 import { DatabaseBusyError, isBusy } from '../store/errors.ts';
 import { isPostgresUrl, urlHasPassword } from '../store/location.ts';
 import type { Store } from '../store/store.ts';
@@ -91,6 +92,17 @@ export async function openApp(
     throw isPostgresUrl(dbPath) ? databaseError(store.file, e) : (await import('../store/sqlite-open.ts')).busyError(dbPath, e);
   }
   return { config, store, log, registry, dbPath: store.file };
+}
+
+/**
+ * For the commands that read a report and exit (`report`, `status`): V8 doubles its young
+ * generation each time it fills while modules load, which a short read never needs; kept at its
+ * first size, such a command peaks about 30 MB lower (`npm run bench -- start-up`). Called before
+ * the command loads its modules; long runs (the daemon, backfills) keep V8's default, which
+ * collects garbage less often.
+ */
+export function keepYoungGenerationSmall(): void {
+  setFlagsFromString('--semi-space-growth-factor=1');
 }
 
 /**

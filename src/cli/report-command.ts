@@ -7,7 +7,7 @@ import { DEMO_DB_PATH } from '../config/paths.ts';
 import { UsageError } from '../core/errors.ts';
 import { DatabaseError } from '../store/errors.ts';
 import { makeDirs, writeFileAtomic } from '../core/files.ts';
-import { action, globalOptions, openApp, type App } from './app.ts';
+import { action, globalOptions, openApp, type App, keepYoungGenerationSmall } from './app.ts';
 import { parseChoice, parseDateOption } from './args.ts';
 
 export const REPORT_FORMATS = ['table', 'json', 'csv', 'html'] as const;
@@ -65,6 +65,7 @@ export function registerReportCommand(program: Command): void {
     .option('--send', 'e-mail the report now as report.email sends it after each run (to test the settings), instead of printing it')
     .action(
       action(async (opts: ReportOptions, cmd: Command) => {
+        keepYoungGenerationSmall();
         const format = parseChoice('format', opts.format, REPORT_FORMATS, 'table');
         const lang = parseChoice('lang', opts.lang, ['es', 'en'] as const, 'es');
         const table = parseChoice('table', opts.table, CSV_TABLES, 'indicators');

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { DateTime } from 'luxon';
 import { terminalText } from '../core/terminal-text.ts';
 import type { SourceStatusLine, StatusReport } from '../ingest/status.ts';
-import { EXIT, action, globalOptions, openApp, type App } from './app.ts';
+import { EXIT, action, globalOptions, openApp, type App, keepYoungGenerationSmall } from './app.ts';
 import { parseChoice, parseNonNegativeInt } from './args.ts';
 
 export const STATUS_FORMATS = ['table', 'json'] as const;
@@ -70,6 +70,7 @@ export function registerStatusCommand(program: Command): void {
     .option('--stale-after <days>', 'lag in days that counts as stale (default: schedule.stale_after_days)')
     .action(
       action(async (opts: { format?: string; staleAfter?: string }, cmd: Command) => {
+        keepYoungGenerationSmall();
         const format = parseChoice('format', opts.format, STATUS_FORMATS, 'table');
         const app = await openApp(globalOptions(cmd), { access: 'read' });
         try {
