@@ -21,14 +21,15 @@ const PAUTA = path.join(ROOT, 'dist/cli.js');
 /** The holder another process wrote in the lease table while it keeps the write lock. */
 const OTHER_HOLDER = 'ingest-host:4242:abcd1234';
 
-function pauta(args: string[], opts: { cwd?: string; asUser?: number; umask?: string } = {}) {
+function pauta(args: string[], opts: { cwd?: string; honourModes?: boolean; umask?: string } = {}) {
   const { PATH, HOME, TMPDIR } = process.env;
   const env = { PATH, HOME, TMPDIR, PAUTA_LOG_LEVEL: 'error' };
   let command = process.execPath;
   let argv = [PAUTA, ...args];
-  if (opts.asUser !== undefined) {
-    // Root reads and writes whatever the modes say: run as an unprivileged user to honour them.
-    argv = [`--reuid=${opts.asUser}`, `--regid=${opts.asUser}`, '--clear-groups', command, ...argv];
+  if (opts.honourModes && process.getuid?.() === 0) {
+    // Root reads and writes whatever the modes say: without the capabilities that override them
+    // it is held to the modes like any owner, wherever the project is checked out.
+    argv = ['--bounding-set=-dac_override,-dac_read_search,-fowner', command, ...argv];
     command = 'setpriv';
   }
   if (opts.umask !== undefined) {
@@ -111,19 +112,17 @@ describe('commands that only read', () => {
     await seededDatabase(db);
     chmodSync(db, 0o444);
     chmodSync(roDir, 0o555);
-    chmodSync(dir, 0o755); // the unprivileged user must reach the files
     const before = sha256(db);
-    const asUser = process.getuid?.() === 0 ? 65534 : undefined;
     try {
-      const report = pauta(['report', '--format', 'json', '--as-of', '2021-09-30', '--config', config, '--db', db], { asUser });
+      const report = pauta(['report', '--format', 'json', '--as-of', '2021-09-30', '--config', config, '--db', db], { honourModes: true });
       expect(report.stderr).toBe('');
       expect(report.code).toBe(0);
       expect(achieved(report.stdout)).toEqual({ programmatic: 10_000, social: 0 });
       // The plan in memory decides: with display counted toward social, so is the report.
-      const swapped = pauta(['report', '--format', 'json', '--as-of', '2021-09-30', '--config', writeConfig(dir, { swapTargets: true }), '--db', db], { asUser });
+      const swapped = pauta(['report', '--format', 'json', '--as-of', '2021-09-30', '--config', writeConfig(dir, { swapTargets: true }), '--db', db], { honourModes: true });
       expect(swapped.code).toBe(0);
       expect(achieved(swapped.stdout)).toEqual({ programmatic: 0, social: 10_000 });
-      const status = pauta(['status', '--config', config, '--db', db], { asUser });
+      const status = pauta(['status', '--config', config, '--db', db], { honourModes: true });
       expect(status.stderr).toBe('');
       expect(status.code).toBe(0);
       expect(status.stdout).toContain('no sources configured');
