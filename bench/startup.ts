@@ -3,8 +3,10 @@
 //   started in turn so a busy machine slows both alike; the ratio of their median wall times;
 // - peak RSS of `--help` both ways, of `pauta demo` and of `report` / `status` on the demo's
 //   database (goals: demo under 250 MiB, report and status under 120 MiB).
-// Peak RSS is the child's own `process.resourceUsage().maxRSS`, written at exit by a one-line
-// preload; dist/ must be built (`npm run bench` builds it).
+// Peak RSS is the child's own high-water mark (VmHWM in /proc/self/status, Linux), written at exit
+// by a one-line preload: not `process.resourceUsage().maxRSS`, which Linux carries over from the
+// forking parent through exec, so a child of a bench process that has grown reads the parent's
+// peak. dist/ must be built (`npm run bench` builds it).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,9 +18,9 @@ const COMPILED = [path.join(ROOT, 'dist', 'cli.js')];
 const TSX = ['--import', 'tsx', path.join(ROOT, 'src', 'cli.ts')];
 const PAIRS = 7;
 
-/** Writes the process's peak RSS (KiB) to $PAUTA_BENCH_RSS_FILE when it exits. */
+/** Writes the process's peak RSS (KiB, VmHWM) to $PAUTA_BENCH_RSS_FILE when it exits. */
 const RSS_PRELOAD = `data:text/javascript,${encodeURIComponent(
-  "import { writeFileSync } from 'node:fs'; process.on('exit', () => writeFileSync(process.env.PAUTA_BENCH_RSS_FILE, String(process.resourceUsage().maxRSS)));",
+  "import { readFileSync, writeFileSync } from 'node:fs'; process.on('exit', () => writeFileSync(process.env.PAUTA_BENCH_RSS_FILE, /VmHWM:\\s*(\\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))[1]));",
 )}`;
 
 interface Run {
