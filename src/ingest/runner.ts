@@ -4,6 +4,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { PautaConfig } from '../config/load.ts';
 import { typedState } from '../connectors/state.ts';
+import { linkedSignal } from '../core/abort.ts';
 import type { Connector, ConnectorContext, Session, SourceAccounts, SourceConfigBase } from '../connectors/types.ts';
 import type { DateWindow } from '../core/dates.ts';
 import { QuotaExhaustedError, describeError } from '../core/errors.ts';
@@ -295,10 +296,7 @@ export class Runner {
     let current: number | undefined;
     // Windows still in flight when the source stops (a permanent failure, a lost lease) stop
     // waiting on their reports; a shutdown of the run stops them too.
-    const stopWindows = new AbortController();
-    const onShutdown = () => stopWindows.abort(this.deps.signal?.reason);
-    if (this.deps.signal?.aborted) onShutdown();
-    else this.deps.signal?.addEventListener('abort', onShutdown, { once: true });
+    const stopWindows = linkedSignal(this.deps.signal);
     const signal = stopWindows.signal;
     try {
       const connector = this.connectorFor(cfg);
@@ -474,7 +472,7 @@ export class Runner {
       await store.logRun({ runId, sourceId: cfg.id, trigger, status: 'failed', error: message, startedAt, finishedAt: this.now().toISOString() });
     } finally {
       clearInterval(heartbeat);
-      this.deps.signal?.removeEventListener('abort', onShutdown);
+      stopWindows.dispose();
       await closeSession(session, log);
       await store.releaseLease(cfg.id, holder);
     }
